@@ -129,4 +129,9 @@ class FieldValueError(GridconnectError, ValueError):
     """One value is invalid. Raised by validators; the codec adds the JSON path.
 
     The message must never echo a personal identifier: say *why* it is wrong, not *what* it was.
+    ``field`` names the attribute when a whole-object check (``__attrs_post_init__``) fails.
     """
+
+    def __init__(self, en: str, zh: str, *, field: str | None = None) -> None:
+        super().__init__(en, zh)
+        self.field = field

@@ -1,0 +1,55 @@
+# The README's two commands: `make demo` and `make test`. Each sets up what it needs.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PLUGINS := $(sort $(wildcard plugins/*/pyproject.toml))
+PLUGIN_DIRS := $(patsubst %/pyproject.toml,%,$(PLUGINS))
+MATRIX ?= 3.12 3.13
+
+.PHONY: demo test lint types pytest docs matrix bench clean
+
+$(VENV)/.installed: pyproject.toml $(PLUGINS)
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]' $(addprefix -e ,$(PLUGIN_DIRS))
+	touch $@
+
+demo: $(VENV)/.installed
+	$(BIN)/gridconnect evaluate examples/applications/*.json
+
+test: lint types pytest docs
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+types: $(VENV)/.installed
+	$(BIN)/mypy
+
+pytest: $(VENV)/.installed
+	$(BIN)/pytest -q
+
+docs: $(VENV)/.installed
+	$(BIN)/sphinx-build -q -W -n --keep-going -b html docs docs/_build/html
+
+# The test suite on the other supported Pythons (pyenv); durable-rules needs a one-line define
+# to build on 3.13 (PyEval_CallObject was removed from the C API).
+matrix:
+	@set -e; for v in $(MATRIX); do \
+	  py="$$(pyenv prefix $$v)/bin/python$$v"; venv=".venv-$$v"; \
+	  if [ ! -f $$venv/.installed ]; then \
+	    $$py -m venv $$venv; \
+	    $$venv/bin/python -m pip install --quiet --upgrade pip; \
+	    CPPFLAGS="-DPyEval_CallObject=PyObject_CallObject" \
+	      $$venv/bin/python -m pip install --quiet -e '.[dev]' $(addprefix -e ,$(PLUGIN_DIRS)); \
+	    touch $$venv/.installed; \
+	  fi; \
+	  echo "== Python $$v"; $$venv/bin/pytest -q -p no:randomly; \
+	done
+
+bench: $(VENV)/.installed
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) .venv-3.* docs/_build

@@ -1,0 +1,97 @@
+"""Evaluating applications: the library's main entry point."""
+
+from __future__ import annotations
+
+import functools
+import warnings
+from datetime import date
+from typing import Any
+
+from gridconnect.decision import Decision, decide
+from gridconnect.engine.base import Engine
+from gridconnect.engine.reference import ReferenceEngine
+from gridconnect.errors import EngineError
+from gridconnect.model.application import Application
+from gridconnect.registry import Registry, default_registry
+from gridconnect.rules.catalogue import Rulebook
+from gridconnect.rules.facts import facts_of
+
+__all__ = ["ENGINES", "evaluate", "get_engine", "rulebook_for"]
+
+ENGINES = ("durable", "reference")
+
+
+class EngineFallbackWarning(UserWarning):
+    """durable_rules could not be imported; the reference engine is used instead."""
+
+
+@functools.cache
+def get_engine(name: str | None = None) -> Engine:
+    """The engine called ``name`` (``durable`` or ``reference``); by default durable_rules,
+    or the reference engine with a warning where durable_rules cannot be imported."""
+    if name not in (None, *ENGINES):
+        raise EngineError(
+            f"unknown engine {name!r}; choose one of {', '.join(ENGINES)}",
+            f"未知引擎 {name!r}；可选 {', '.join(ENGINES)}",
+        )
+    if name == "reference":
+        return ReferenceEngine()
+    from gridconnect.engine import durable
+
+    if durable.available():
+        return durable.DurableEngine()
+    if name == "durable":
+        raise EngineError(
+            "durable_rules cannot be imported on this Python", "此 Python 环境无法导入 durable_rules"
+        )
+    warnings.warn(
+        "durable_rules cannot be imported; using the reference engine",
+        EngineFallbackWarning,
+        stacklevel=2,
+    )
+    return ReferenceEngine()
+
+
+def rulebook_for(
+    application: Application, as_of: date | None = None, *, registry: Registry | None = None
+) -> Rulebook:
+    """The rulebook that applies to an application: its site's jurisdiction chain, in force on
+    ``as_of`` (by default the date it was applied for)."""
+    reg = registry or default_registry()
+    chain = reg.catalogue.chain_for_division(application.site.division.value)
+    return reg.catalogue.rulebook(chain[-1].code, as_of or application.applied_on)
+
+
+def evaluate(
+    application: Application,
+    as_of: date | None = None,
+    engine: str | Engine | None = None,
+    *,
+    registry: Registry | None = None,
+    strict_calendar: bool = True,
+) -> Decision:
+    """Decide an application: track, supply, approval, documents, time limits, with the trace.
+
+    ``as_of`` picks the rules in force on that date (default: the application date);
+    ``engine`` is ``"durable"`` (the default) or ``"reference"``. Raises
+    :class:`~gridconnect.errors.ConflictError` when two rules disagree with neither above the
+    other, and :class:`~gridconnect.errors.UnitError` when a kVA figure would be compared with kW.
+    """
+    reg = registry or default_registry()
+    eng = engine if not (engine is None or isinstance(engine, str)) else get_engine(engine)
+    book = rulebook_for(application, as_of, registry=reg)
+    facts = facts_of(application)
+    for path in sorted(book.reads & facts.unavailable.keys()):
+        raise facts.unavailable[path]
+    values: dict[str, Any] = dict(facts.values)
+    matched = book.matcher(eng).match(values)
+    return decide(
+        application_id=application.id,
+        applied_on=application.applied_on,
+        approval_filed_on=application.works.approval_filed_on,
+        facts=values,
+        rulebook=book,
+        matched=matched,
+        engine=eng.name,
+        calendar=reg.calendar(book.jurisdictions[-1].code, strict=strict_calendar),
+    )

@@ -1,0 +1,293 @@
+"""The ``gridconnect`` command.
+
+Invalid input exits with status 2 and a located message in English and Chinese; no command
+shows a traceback for an error gridconnect raises on purpose.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable, Sequence
+from datetime import date
+from typing import Any, TypeVar
+
+import click
+
+from gridconnect import __version__
+from gridconnect.api import ENGINES, evaluate
+from gridconnect.calendar import national_calendar
+from gridconnect.decision import decision_schema
+from gridconnect.errors import (
+    CalendarError,
+    GridconnectError,
+    InputError,
+    RuleDataError,
+    UnitError,
+)
+from gridconnect.model.application import Application
+from gridconnect.model.codec import dumps, load_file
+from gridconnect.model.schema import application_schema
+from gridconnect.registry import Registry
+from gridconnect.render import render_decision, render_explanation
+from gridconnect.rules.conditions import render
+
+__all__ = ["main"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+_INPUT_ERRORS = (InputError, RuleDataError, CalendarError, UnitError)
+
+
+def _fail(error: GridconnectError) -> None:
+    click.echo(str(error), err=True)
+    raise SystemExit(2 if isinstance(error, _INPUT_ERRORS) else 1)
+
+
+def _guard(func: F) -> F:
+    """Turn gridconnect errors into a message and an exit status, never a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except GridconnectError as error:
+            _fail(error)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _date(_: Any, __: Any, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date YYYY-MM-DD / 不是有效日期") from None
+
+
+def _registry(ctx: click.Context) -> Registry:
+    obj = ctx.ensure_object(dict)
+    if "registry" not in obj:
+        registry = Registry(local=obj.get("rules", ()), disable=obj.get("disable", ()))
+        for error in registry.errors:
+            click.echo(f"warning / 警告: {error}", err=True)
+        obj["registry"] = registry
+    reg: Registry = obj["registry"]
+    return reg
+
+
+def _emit(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, sort_keys=True, indent=2))
+
+
+FORMAT = click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+    help="Text for people, JSON for programs.",
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="gridconnect")
+@click.option("--rules", "rules", multiple=True, type=click.Path(dir_okay=False),
+              help="A local rules file (.toml) or plugin module (.py); repeatable.")
+@click.option("--disable", multiple=True, help="Do not load the plugin with this name; repeatable.")
+@click.pass_context
+def cli(ctx: click.Context, rules: Sequence[str], disable: Sequence[str]) -> None:
+    """Getting-electricity (获得电力) rules: validate and evaluate applications for grid
+    connection, inspect rules and plugins, count working days."""
+    ctx.ensure_object(dict).update(rules=tuple(rules), disable=tuple(disable))
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@FORMAT
+@_guard
+def validate(files: Sequence[str], fmt: str) -> None:
+    """Check application files; print each one's normalised form."""
+    failed: list[InputError] = []
+    results = []
+    for path in files:
+        try:
+            app = load_file(path, Application)
+        except InputError as error:
+            failed.append(error)
+            results.append({"file": path, "valid": False, "problems": [
+                {"path": p.path, "en": p.en, "zh": p.zh} for p in error.problems]})
+            continue
+        results.append({"file": path, "valid": True, "application": json.loads(dumps(app))})
+        if fmt == "text":
+            click.echo(f"{path}: valid / 有效")
+    if fmt == "json":
+        _emit(results)
+    for error in failed:
+        click.echo(str(error), err=True)
+    if failed:
+        raise SystemExit(2)
+
+
+@cli.command()
+@click.argument("name", type=click.Choice(["application", "decision"]))
+def schema(name: str) -> None:
+    """Print the JSON Schema of an application or a decision."""
+    _emit(application_schema() if name == "application" else decision_schema())
+
+
+@cli.command("evaluate")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--as-of", callback=_date, help="Rules in force on this date (default: date applied).")
+@click.option("--engine", type=click.Choice(ENGINES), default=None,
+              help="Rules engine (default: durable, or reference where it cannot be imported).")
+@FORMAT
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@click.pass_context
+@_guard
+def evaluate_cmd(ctx: click.Context, files: Sequence[str], as_of: date | None,
+                 engine: str | None, fmt: str, lang: str) -> None:
+    """Decide applications: track, supply, approval, documents and time limits, with sources."""
+    registry = _registry(ctx)
+    apps = [load_file(path, Application) for path in files]
+    decisions = [evaluate(app, as_of, engine, registry=registry) for app in apps]
+    if fmt == "json":
+        _emit([d.to_dict() for d in decisions] if len(decisions) > 1 else decisions[0].to_dict())
+        return
+    click.echo("\n\n".join(render_decision(d, lang) for d in decisions))
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--as-of", callback=_date, help="Rules in force on this date (default: date applied).")
+@click.option("--engine", type=click.Choice(ENGINES), default=None)
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@click.pass_context
+@_guard
+def explain(ctx: click.Context, file: str, as_of: date | None, engine: str | None, lang: str) -> None:
+    """Print the derivation of a decision: every rule that matched, why, and its source."""
+    app = load_file(file, Application)
+    decision = evaluate(app, as_of, engine, registry=_registry(ctx))
+    click.echo(render_explanation(decision, lang))
+
+
+@cli.group()
+def calendar() -> None:
+    """Count Chinese working days (工作日), holidays and 调休 included."""
+
+
+LENIENT = click.option("--lenient", is_flag=True,
+                       help="Allow years whose holiday notice is not encoded (result provisional).")
+
+
+@calendar.command("add")
+@click.argument("start")
+@click.argument("n", type=int)
+@LENIENT
+@FORMAT
+@_guard
+def calendar_add(start: str, n: int, lenient: bool, fmt: str) -> None:
+    """The date N working days after START (START itself not counted)."""
+    day = _date(None, None, start)
+    assert day is not None
+    cal = national_calendar(strict=not lenient)
+    due = cal.add_working_days(day, n)
+    provisional = cal.is_provisional(due)
+    if fmt == "json":
+        _emit({"start": day.isoformat(), "working_days": n, "date": due.isoformat(),
+               "provisional": provisional})
+    else:
+        click.echo(due.isoformat() + (" (provisional / 暂定)" if provisional else ""))
+
+
+@calendar.command("between")
+@click.argument("start")
+@click.argument("end")
+@LENIENT
+@FORMAT
+@_guard
+def calendar_between(start: str, end: str, lenient: bool, fmt: str) -> None:
+    """Working days after START up to and including END."""
+    a, b = _date(None, None, start), _date(None, None, end)
+    assert a is not None and b is not None
+    cal = national_calendar(strict=not lenient)
+    n = cal.working_days_between(a, b)
+    if fmt == "json":
+        _emit({"start": a.isoformat(), "end": b.isoformat(), "working_days": n,
+               "provisional": cal.is_provisional(a) or cal.is_provisional(b)})
+    else:
+        click.echo(str(n))
+
+
+@cli.command()
+@FORMAT
+@click.pass_context
+def plugins(ctx: click.Context, fmt: str) -> None:
+    """Loaded plugins: distribution, version, jurisdictions and number of rules."""
+    registry = _registry(ctx)
+    rows = [
+        {"plugin": p.name, "distribution": p.distribution, "version": p.version,
+         "jurisdictions": [j.alias for j in p.jurisdictions], "rules": p.rule_count}
+        for p in registry.plugins
+    ]
+    errors = [str(e) for e in registry.errors]
+    if fmt == "json":
+        _emit({"plugins": rows, "errors": errors})
+        return
+    for r in rows:
+        click.echo(f"{r['plugin']:<24} {r['distribution'] or '-'} {r['version'] or ''}  "
+                   f"{', '.join(r['jurisdictions']) or '-'}  {r['rules']} rules")
+
+
+@cli.command()
+@FORMAT
+@click.pass_context
+def jurisdictions(ctx: click.Context, fmt: str) -> None:
+    """Every known jurisdiction, with its code, names and parent."""
+    cat = _registry(ctx).catalogue
+    rows = [
+        {"code": j.code, "alias": j.alias, "zh": j.name.zh, "en": j.name.en, "parent": j.parent}
+        for j in sorted(cat.jurisdictions.values(), key=lambda j: [x.code for x in cat.chain(j.code)])
+    ]
+    if fmt == "json":
+        _emit(rows)
+        return
+    for r in rows:
+        click.echo(f"{r['code']:<8} {r['alias']:<22} {r['zh']} ({r['en']})")
+
+
+@cli.command()
+@click.option("--jurisdiction", "-j", required=True, help="Code or alias, e.g. guangzhou/huangpu.")
+@click.option("--as-of", callback=_date, help="Date (default: today).")
+@FORMAT
+@click.pass_context
+@_guard
+def rules(ctx: click.Context, jurisdiction: str, as_of: date | None, fmt: str) -> None:
+    """The rulebook in force in a jurisdiction: each rule, its condition and its source."""
+    book = _registry(ctx).catalogue.rulebook(jurisdiction, as_of or date.today())
+    rows = [
+        {
+            "id": b.id, "jurisdiction": b.rule.jurisdiction, "title": b.rule.title.en,
+            "title_zh": b.rule.title.zh, "effective_from": b.rule.effective_from.isoformat(),
+            "effective_until": b.rule.effective_until.isoformat() if b.rule.effective_until else None,
+            "when": render(b.rule.when), "parameters": dict(b.parameters),
+            "exception_to": list(b.rule.exception_to),
+            "citation": b.rule.citation.short(), "confidence": b.rule.citation.confidence.value,
+        }
+        for b in book.rules
+    ]
+    if fmt == "json":
+        _emit(rows)
+        return
+    click.echo(f"{book!r}")
+    for r in rows:
+        click.echo(f"- {r['id']}  {r['title_zh']}\n    when: {r['when']}\n    source: {r['citation']}")
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point of the ``gridconnect`` command."""
+    try:
+        cli.main(args=list(argv) if argv is not None else None, prog_name="gridconnect")
+    except GridconnectError as error:  # pragma: no cover - commands guard themselves
+        _fail(error)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main(sys.argv[1:])

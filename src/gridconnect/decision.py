@@ -1,0 +1,370 @@
+"""The decision: typed conclusions, deadlines on the working-day calendar, and the trace.
+
+Resolution (DESIGN.md "Precedence"), applied slot by slot to the rules that matched:
+
+1. an applicable rule that declares itself an exception to another defeats it (in every slot);
+2. among the rest, the rules of the most specific jurisdiction win; the others are *shadowed*;
+3. if the winners set the slot to different values, that is a :class:`ConflictError`.
+
+The JSON form is deterministic (same input, same bytes), carries ``schema_version``, and holds no
+personal identifier: only the application id.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from datetime import date, timedelta
+from typing import Any, Literal
+
+import attrs
+
+from gridconnect.calendar import WorkingDayCalendar
+from gridconnect.errors import ConflictError
+from gridconnect.rules.catalogue import BoundRule, Rulebook
+from gridconnect.rules.conditions import render
+from gridconnect.rules.model import Citation, Limit, LimitUnit, Text, Value
+
+__all__ = [
+    "DECISION_SCHEMA_VERSION",
+    "Conclusion",
+    "Deadline",
+    "Decision",
+    "TraceEntry",
+    "decide",
+]
+
+DECISION_SCHEMA_VERSION = "1.0"
+
+Outcome = Literal["won", "agreed", "lost_to_exception", "shadowed"]
+
+
+@attrs.frozen(kw_only=True)
+class Conclusion:
+    """The value of one slot and the rule that decided it."""
+
+    slot: str
+    value: Value
+    rule: str
+
+
+@attrs.frozen(kw_only=True)
+class Deadline:
+    """A time limit turned into a date: ``due`` is the last day the stage may end on."""
+
+    slot: str
+    limit: Limit
+    start: date
+    start_basis: str  # which date the limit counts from
+    due: date
+    provisional: bool  # the calendar does not know the holidays of the year yet
+    rule: str
+
+
+@attrs.frozen(kw_only=True)
+class TraceEntry:
+    """One rule that matched, and what became of it."""
+
+    rule: str
+    title: Text
+    jurisdiction: str
+    condition: str
+    facts: Mapping[str, Any]
+    parameters: Mapping[str, Any]
+    sets: Mapping[str, Value]
+    outcome: Outcome
+    by: tuple[str, ...]  # the rules it lost to (exception) or was shadowed by
+    citation: Citation
+
+
+@attrs.frozen(kw_only=True)
+class Decision:
+    """What the rules decide for one application on one date."""
+
+    application_id: str
+    as_of: date
+    jurisdictions: tuple[str, ...]
+    engine: str
+    conclusions: Mapping[str, Conclusion]
+    deadlines: tuple[Deadline, ...]
+    trace: tuple[TraceEntry, ...]
+
+    def value(self, slot: str) -> Value | None:
+        """The value decided for ``slot``, or None if no rule decided it."""
+        c = self.conclusions.get(slot)
+        return None if c is None else c.value
+
+    @property
+    def track(self) -> str | None:
+        """三零 (``three_zero``), 三省 (``three_save``) or ``standard``."""
+        return self.value("track")  # type: ignore[return-value]
+
+    @property
+    def supply(self) -> str | None:
+        return self.value("supply")  # type: ignore[return-value]
+
+    @property
+    def approval(self) -> Mapping[str, Value]:
+        """The ``approval.*`` slots: mode, authority, limit, parallel, tolerance."""
+        return {s[9:]: c.value for s, c in self.conclusions.items() if s.startswith("approval.")}
+
+    def family(self, name: str) -> Mapping[str, Value]:
+        """Every decided slot of a family, e.g. ``family("document")``."""
+        prefix = name + "."
+        return {s[len(prefix) :]: c.value for s, c in self.conclusions.items() if s.startswith(prefix)}
+
+    @property
+    def documents_required(self) -> tuple[str, ...]:
+        return tuple(k for k, v in self.family("document").items() if v == "required")
+
+    @property
+    def documents_waived(self) -> tuple[str, ...]:
+        return tuple(k for k, v in self.family("document").items() if v == "waived")
+
+    def to_json(self) -> str:
+        """Deterministic JSON (sorted keys, Chinese kept)."""
+        return json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=True, indent=2)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema_version": DECISION_SCHEMA_VERSION,
+            "application_id": self.application_id,
+            "as_of": self.as_of.isoformat(),
+            "jurisdictions": list(self.jurisdictions),
+            "engine": self.engine,
+            "conclusions": {
+                s: {"value": _plain(c.value), "rule": c.rule} for s, c in self.conclusions.items()
+            },
+            "deadlines": [
+                {
+                    "slot": d.slot,
+                    "limit": _plain(d.limit),
+                    "start": d.start.isoformat(),
+                    "start_basis": d.start_basis,
+                    "due": d.due.isoformat(),
+                    "provisional": d.provisional,
+                    "rule": d.rule,
+                }
+                for d in self.deadlines
+            ],
+            "trace": [
+                {
+                    "rule": t.rule,
+                    "title": {"en": t.title.en, "zh": t.title.zh},
+                    "jurisdiction": t.jurisdiction,
+                    "condition": t.condition,
+                    "facts": {k: _plain(v) for k, v in t.facts.items()},
+                    "parameters": {k: _plain(v) for k, v in t.parameters.items()},
+                    "sets": {k: _plain(v) for k, v in t.sets.items()},
+                    "outcome": t.outcome,
+                    "by": list(t.by),
+                    "citation": {
+                        k: _plain(v) for k, v in attrs.asdict(t.citation).items() if v is not None
+                    },
+                }
+                for t in self.trace
+            ],
+        }
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Limit):
+        return {"amount": value.amount, "unit": value.unit.value}
+    if isinstance(value, Text):
+        return {"en": value.en, "zh": value.zh}
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if hasattr(value, "value") and not isinstance(value, str | int | float | bool):
+        return value.value
+    return value
+
+
+def _due(limit: Limit, start: date, calendar: WorkingDayCalendar) -> tuple[date, bool]:
+    if limit.unit is LimitUnit.WORKING_DAY:
+        due = calendar.add_working_days(start, limit.amount)
+        return due, calendar.is_provisional(due)
+    # 自然日, and 天 whose unit the source leaves open: calendar days are the stricter reading.
+    return start + timedelta(days=limit.amount), False
+
+
+def decide(
+    *,
+    application_id: str,
+    applied_on: date,
+    approval_filed_on: date | None,
+    facts: Mapping[str, Any],
+    rulebook: Rulebook,
+    matched: Sequence[int],
+    engine: str,
+    calendar: WorkingDayCalendar,
+) -> Decision:
+    """Resolve the matched rules into a decision (the same code for every engine)."""
+    rules: list[BoundRule] = [rulebook.rules[i] for i in matched]
+    matched_ids = {b.id for b in rules}
+    defeated: dict[str, list[str]] = {}
+    for b in rules:
+        for target in b.rule.exception_to:
+            if target in matched_ids:
+                defeated.setdefault(target, []).append(b.id)
+
+    standing = [b for b in rules if b.id not in defeated]
+    shadowed: dict[str, set[str]] = {}
+    winners: dict[str, list[BoundRule]] = {}
+    slots = sorted({s for b in standing for s in b.then})
+    for slot in slots:
+        setters = [b for b in standing if slot in b.then]
+        deepest = max(b.depth for b in setters)
+        top = [b for b in setters if b.depth == deepest]
+        for b in setters:
+            if b.depth < deepest:
+                shadowed.setdefault(b.id, set()).update(t.id for t in top)
+        values = {json.dumps(_plain(b.then[slot]), sort_keys=True) for b in top}
+        if len(values) > 1:
+            raise ConflictError(
+                slot, [(b.id, str(_plain(b.then[slot])), b.rule.citation.short()) for b in top]
+            )
+        winners[slot] = top
+
+    conclusions = {
+        slot: Conclusion(slot=slot, value=top[0].then[slot], rule=top[0].id)
+        for slot, top in winners.items()
+    }
+    won = {c.rule for c in conclusions.values()}
+    agreed = {b.id for top in winners.values() for b in top[1:]} - won
+
+    deadlines: list[Deadline] = []
+    for slot, c in sorted(conclusions.items()):
+        if not isinstance(c.value, Limit):
+            continue
+        if slot == "approval.limit" and approval_filed_on is not None:
+            start, basis = approval_filed_on, "works.approval_filed_on"
+        else:
+            start, basis = applied_on, "applied_on"
+        due, provisional = _due(c.value, start, calendar)
+        deadlines.append(
+            Deadline(
+                slot=slot, limit=c.value, start=start, start_basis=basis, due=due,
+                provisional=provisional, rule=c.rule,
+            )
+        )
+
+    trace = []
+    for b in rules:
+        outcome: Outcome
+        if b.id in defeated:
+            outcome, by = "lost_to_exception", tuple(sorted(defeated[b.id]))
+        elif b.id in won:
+            outcome, by = "won", ()
+        elif b.id in agreed:
+            outcome, by = "agreed", ()
+        else:
+            outcome, by = "shadowed", tuple(sorted(shadowed.get(b.id, ())))
+        trace.append(
+            TraceEntry(
+                rule=b.id,
+                title=b.rule.title,
+                jurisdiction=b.rule.jurisdiction,
+                condition=render(b.rule.when),
+                facts={p: facts.get(p) for p in b.facts},
+                parameters=dict(b.parameters),
+                sets=dict(b.then),
+                outcome=outcome,
+                by=by,
+                citation=b.rule.citation,
+            )
+        )
+    return Decision(
+        application_id=application_id,
+        as_of=rulebook.as_of,
+        jurisdictions=tuple(j.code for j in rulebook.jurisdictions),
+        engine=engine,
+        conclusions=conclusions,
+        deadlines=tuple(deadlines),
+        trace=tuple(trace),
+    )
+
+
+def decision_schema() -> dict[str, Any]:
+    """The JSON Schema of :meth:`Decision.to_json` output (version :data:`DECISION_SCHEMA_VERSION`)."""
+    value = {
+        "anyOf": [
+            {"type": ["string", "integer", "boolean"]},
+            {
+                "type": "object",
+                "properties": {"amount": {"type": "integer"}, "unit": {"type": "string"}},
+                "required": ["amount", "unit"],
+            },
+            {
+                "type": "object",
+                "properties": {"en": {"type": "string"}, "zh": {"type": "string"}},
+                "required": ["en", "zh"],
+            },
+        ]
+    }
+    date_t = {"type": "string", "format": "date"}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": f"https://gridconnect.invalid/schema/decision/{DECISION_SCHEMA_VERSION}",
+        "title": "decision",
+        "x-schema-version": DECISION_SCHEMA_VERSION,
+        "type": "object",
+        "required": [
+            "schema_version", "application_id", "as_of", "jurisdictions", "engine",
+            "conclusions", "deadlines", "trace",
+        ],
+        "additionalProperties": False,
+        "properties": {
+            "schema_version": {"const": DECISION_SCHEMA_VERSION},
+            "application_id": {"type": "string"},
+            "as_of": date_t,
+            "jurisdictions": {"type": "array", "items": {"type": "string"}},
+            "engine": {"enum": ["durable", "reference"]},
+            "conclusions": {
+                "type": "object",
+                "additionalProperties": {
+                    "type": "object",
+                    "properties": {"value": value, "rule": {"type": "string"}},
+                    "required": ["value", "rule"],
+                },
+            },
+            "deadlines": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["slot", "limit", "start", "start_basis", "due", "provisional", "rule"],
+                    "properties": {
+                        "slot": {"type": "string"},
+                        "limit": value,
+                        "start": date_t,
+                        "start_basis": {"type": "string"},
+                        "due": date_t,
+                        "provisional": {"type": "boolean"},
+                        "rule": {"type": "string"},
+                    },
+                },
+            },
+            "trace": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": [
+                        "rule", "title", "jurisdiction", "condition", "facts", "parameters",
+                        "sets", "outcome", "by", "citation",
+                    ],
+                    "properties": {
+                        "outcome": {"enum": ["won", "agreed", "lost_to_exception", "shadowed"]},
+                        "by": {"type": "array", "items": {"type": "string"}},
+                        "citation": {
+                            "type": "object",
+                            "required": ["title", "issuer", "confidence"],
+                            "properties": {
+                                "confidence": {"enum": ["primary", "press", "source-article"]}
+                            },
+                        },
+                    },
+                },
+            },
+        },
+    }

@@ -1,0 +1,1 @@
+"""Engines that match rule conditions against facts. Only this package imports ``durable``."""

@@ -1,0 +1,86 @@
+"""The plugin contract: every hook a jurisdiction plugin may implement.
+
+A plugin is a module (or object) with functions decorated with :data:`hookimpl` and named after
+the hooks below. It is found through the ``gridconnect`` entry-point group, or loaded from a local
+file given with ``--rules``/``GRIDCONNECT_RULES``. The national floor is a plugin of the core and
+uses the same hooks. Hooks take no arguments unless stated, so a plugin implements only what it
+has; new hooks can be added without breaking existing plugins.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:
+    from gridconnect.calendar import WorkingDayCalendar
+    from gridconnect.documents import DocumentKind
+    from gridconnect.rules.catalogue import Jurisdiction
+    from gridconnect.rules.loader import RuleSource
+
+__all__ = ["PROJECT", "hookimpl", "hookspec"]
+
+PROJECT = "gridconnect"
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+"""Decorator for a plugin's hook implementations."""
+
+
+@hookspec
+def gridconnect_jurisdictions() -> Sequence[Jurisdiction]:
+    """The jurisdictions this plugin defines: code, names in Chinese and English, alias, parent.
+
+    A jurisdiction's parent must be defined by this plugin or one it depends on.
+
+    .. versionadded:: 0.1
+    """
+    raise NotImplementedError
+
+
+@hookspec
+def gridconnect_rule_sources() -> Sequence[RuleSource]:
+    """The rules and parameters of this plugin's jurisdictions, usually read from TOML files
+    shipped in the package with :func:`gridconnect.rules.loader.load_rules_file`.
+
+    .. versionadded:: 0.1
+    """
+    raise NotImplementedError
+
+
+@hookspec(firstresult=True)
+def gridconnect_calendar(jurisdiction: str, base: WorkingDayCalendar) -> WorkingDayCalendar | None:
+    """A working-day calendar for ``jurisdiction`` (a code), built on the ``base`` calendar of
+    its parent; return None to keep the parent's. The most specific answer is used.
+
+    .. versionadded:: 0.1
+    """
+    raise NotImplementedError
+
+
+@hookspec
+def gridconnect_document_kinds() -> Sequence[DocumentKind]:
+    """Document kinds that rules of this plugin may require or waive (``document.<kind>``).
+
+    .. versionadded:: 0.1
+    """
+    raise NotImplementedError
+
+
+@hookspec
+def gridconnect_utility_requirements() -> Sequence[Any]:
+    """Reserved for bundled requests (一次办): what each utility needs in a jurisdiction.
+
+    .. versionadded:: 0.1
+    """
+    raise NotImplementedError
+
+
+@hookspec
+def gridconnect_lifecycle_rules() -> Sequence[Any]:
+    """Reserved for lifecycle and proactive-service (主动办) rules.
+
+    .. versionadded:: 0.1
+    """
+    raise NotImplementedError

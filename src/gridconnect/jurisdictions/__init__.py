@@ -1,0 +1,1 @@
+"""Built-in jurisdiction plugins. Only the national floor lives in the core."""

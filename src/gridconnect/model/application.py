@@ -1,0 +1,330 @@
+"""The application for a grid connection (用电报装申请) and everything it is made of.
+
+Every class is frozen, slotted and keyword-only; validators sit beside the field they check and
+raise :class:`~gridconnect.errors.FieldValueError` with a message in English and Chinese.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import date
+from decimal import Decimal
+from types import MappingProxyType
+from typing import Any
+
+import attrs
+
+from gridconnect.errors import FieldValueError, UnitError
+from gridconnect.model.enums import (
+    ApplicantKind,
+    Area,
+    CapacityUnit,
+    Channel,
+    Crossing,
+    DocumentForm,
+    DocumentSource,
+    LayingMethod,
+    Ownership,
+    ServiceKind,
+    SupplyMode,
+    Utility,
+    VoltageLevel,
+)
+from gridconnect.model.identifiers import CreditCode, DivisionCode, ResidentId
+
+__all__ = [
+    "AccessWorks",
+    "Applicant",
+    "Application",
+    "Capacity",
+    "Document",
+    "ProjectFacts",
+    "RouteSegment",
+    "Site",
+    "UtilityRequest",
+]
+
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
+_SLUG = re.compile(r"[a-z][a-z0-9_]{0,63}")
+_MAX_CAPACITY = Decimal(10_000_000)  # 10 GW: anything larger is a typo, not an application
+
+
+def _err(field: str, en: str, zh: str) -> FieldValueError:
+    return FieldValueError(en, zh, field=field)
+
+
+def _identifier(_: Any, attribute: attrs.Attribute[str], value: str) -> None:
+    if not _ID.fullmatch(value):
+        raise _err(
+            attribute.name,
+            "must be 1-64 letters, digits or . _ : - and start with a letter or digit",
+            "须为 1-64 位字母、数字或 . _ : -，且以字母或数字开头",
+        )
+
+
+def _slug(_: Any, attribute: attrs.Attribute[str], value: str) -> None:
+    if not _SLUG.fullmatch(value):
+        raise _err(
+            attribute.name,
+            "must be lower-case letters, digits and _ , starting with a letter",
+            "须为小写字母、数字和下划线，且以字母开头",
+        )
+
+
+def _text(max_len: int) -> Any:
+    def check(_: Any, attribute: attrs.Attribute[str], value: str) -> None:
+        if not value.strip():
+            raise _err(attribute.name, "must not be empty", "不能为空")
+        if len(value) > max_len:
+            raise _err(
+                attribute.name,
+                f"must be at most {max_len} characters",
+                f"不能超过 {max_len} 个字符",
+            )
+
+    return check
+
+
+def _positive(limit: Decimal) -> Any:
+    def check(_: Any, attribute: attrs.Attribute[Decimal], value: Decimal) -> None:
+        if not value.is_finite() or value <= 0:
+            raise _err(attribute.name, "must be a positive number", "须为正数")
+        if value > limit:
+            raise _err(attribute.name, f"must be at most {limit}", f"不能超过 {limit}")
+
+    return check
+
+
+def _unique(_: Any, attribute: attrs.Attribute[tuple[Any, ...]], value: tuple[Any, ...]) -> None:
+    if len(set(value)) != len(value):
+        raise _err(attribute.name, "lists a value twice", "有重复的值")
+
+
+@attrs.frozen(kw_only=True)
+class Capacity:
+    """Requested capacity (报装容量) with its unit. kW and kVA are never compared silently.
+
+    >>> Capacity(value=Decimal(160), unit=CapacityUnit.KW).kilowatts(None)
+    Decimal('160')
+    """
+
+    value: Decimal = attrs.field(validator=_positive(_MAX_CAPACITY))
+    unit: CapacityUnit
+
+    def kilowatts(self, power_factor: Decimal | None) -> Decimal:
+        """Active power in kW; a kVA figure needs the power factor to be converted."""
+        if self.unit is CapacityUnit.KW:
+            return self.value
+        if power_factor is None:
+            raise UnitError(
+                "the capacity is in kVA and a rule compares it with kW: give power_factor "
+                "(the Doing Business convention is 1.0)",
+                "报装容量以 kVA 计，而规则以 kW 比较：请提供功率因数 power_factor"
+                "（世界银行营商环境评估取 1.0）",
+            )
+        return self.value * power_factor
+
+    def kilovolt_amperes(self, power_factor: Decimal | None) -> Decimal:
+        """Apparent power in kVA; a kW figure needs the power factor to be converted."""
+        if self.unit is CapacityUnit.KVA:
+            return self.value
+        if power_factor is None:
+            raise UnitError(
+                "the capacity is in kW and a rule compares it with kVA: give power_factor",
+                "报装容量以 kW 计，而规则以 kVA 比较：请提供功率因数 power_factor",
+            )
+        return self.value / power_factor
+
+
+@attrs.frozen(kw_only=True, repr=False)
+class Applicant:
+    """Who applies: a resident with a 居民身份证号码 or an organisation with a 统一社会信用代码."""
+
+    kind: ApplicantKind
+    name: str = attrs.field(validator=_text(200))
+    resident_id: ResidentId | None = None
+    credit_code: CreditCode | None = None
+    ownership: Ownership | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if self.kind is ApplicantKind.RESIDENT:
+            if self.resident_id is None or self.credit_code is not None:
+                raise _err(
+                    "resident_id",
+                    "a resident applies with resident_id (居民身份证号码) and no credit_code",
+                    "居民须提供居民身份证号码 resident_id，不提供统一社会信用代码",
+                )
+            if self.ownership is not None:
+                raise _err("ownership", "a resident has no ownership", "居民无所有制类型")
+        elif self.credit_code is None or self.resident_id is not None:
+            raise _err(
+                "credit_code",
+                "an organisation applies with credit_code (统一社会信用代码) and no resident_id",
+                "单位须提供统一社会信用代码 credit_code，不提供居民身份证号码",
+            )
+
+    def __repr__(self) -> str:
+        # A resident's name is personal data: show only its first character.
+        name = self.name[:1] + "*" * (len(self.name) - 1) if self.resident_id else self.name
+        ident = self.resident_id if self.resident_id is not None else self.credit_code
+        return f"Applicant(kind={self.kind.value!r}, name={name!r}, id={ident!r})"
+
+
+@attrs.frozen(kw_only=True)
+class Site:
+    """Where supply is wanted: a GB/T 2260 division (down to the district) and urban or rural."""
+
+    division: DivisionCode
+    area: Area = Area.URBAN
+    address: str | None = attrs.field(default=None, validator=attrs.validators.optional(_text(300)))
+
+
+@attrs.frozen(kw_only=True)
+class Document:
+    """A document supplied with the application, and how it was supplied."""
+
+    kind: str = attrs.field(validator=_slug)
+    form: DocumentForm = DocumentForm.ELECTRONIC
+    source: DocumentSource = DocumentSource.APPLICANT
+
+
+@attrs.frozen(kw_only=True)
+class ProjectFacts:
+    """Government project milestones (from the 工程建设项目审批 systems) used by 主动办."""
+
+    project_approval: date | None = None  # 立项
+    land_use_permit: date | None = None  # 用地规划许可
+    planning_permit: date | None = None  # 工程规划许可
+    construction_permit: date | None = None  # 施工许可
+    completion_acceptance: date | None = None  # 竣工验收
+    has_electricity_demand: bool = True
+
+    def __attrs_post_init__(self) -> None:
+        order = [
+            "project_approval",
+            "land_use_permit",
+            "planning_permit",
+            "construction_permit",
+            "completion_acceptance",
+        ]
+        seen: list[tuple[str, date]] = [
+            (n, d) for n in order if (d := getattr(self, n)) is not None
+        ]
+        for (a, da), (b, db) in zip(seen, seen[1:], strict=False):
+            if db < da:
+                raise _err(b, f"is earlier than {a}", f"早于 {a}")
+
+
+@attrs.frozen(kw_only=True)
+class RouteSegment:
+    """One stretch of the access works (电力接入工程) route, and what it crosses."""
+
+    id: str = attrs.field(validator=_identifier)
+    length_m: Decimal = attrs.field(validator=_positive(Decimal(100_000)))
+    laying: LayingMethod
+    crossings: tuple[Crossing, ...] = attrs.field(default=(), validator=_unique)
+    road_section: str | None = attrs.field(
+        default=None, validator=attrs.validators.optional(_text(200))
+    )
+
+
+def _unique_ids(_: Any, attribute: attrs.Attribute[Any], value: tuple[Any, ...]) -> None:
+    ids = [s.id for s in value]
+    if len(set(ids)) != len(ids):
+        raise _err(attribute.name, "two segments share an id", "两段线路的 id 相同")
+
+
+@attrs.frozen(kw_only=True)
+class AccessWorks:
+    """The external works that connect the site to the grid; empty when none are needed."""
+
+    segments: tuple[RouteSegment, ...] = attrs.field(default=(), validator=_unique_ids)
+    approval_filed_on: date | None = None
+
+    @property
+    def length_m(self) -> Decimal:
+        return sum((s.length_m for s in self.segments), Decimal(0))
+
+    @property
+    def crossings(self) -> tuple[Crossing, ...]:
+        """Everything the route crosses, each once, in a stable order."""
+        return tuple(sorted({c for s in self.segments for c in s.crossings}))
+
+
+def _freeze(value: Mapping[str, Any]) -> Mapping[str, Any]:
+    return MappingProxyType(dict(sorted(value.items())))
+
+
+def _details(_: Any, attribute: attrs.Attribute[Any], value: Mapping[str, Any]) -> None:
+    for key, item in value.items():
+        if not _SLUG.fullmatch(key):
+            raise _err(attribute.name, "keys must be lower-case slugs", "键须为小写标识符")
+        if not isinstance(item, str | int | bool) or isinstance(item, float):
+            raise _err(attribute.name, "values must be text, integers or booleans", "值须为文本、整数或布尔值")
+
+
+@attrs.frozen(kw_only=True)
+class UtilityRequest:
+    """A request for another utility (water, gas, heat, network) in a bundled 一次办 application."""
+
+    utility: Utility
+    details: Mapping[str, str | int | bool] = attrs.field(
+        factory=dict, converter=_freeze, validator=_details
+    )
+    segments: tuple[RouteSegment, ...] = attrs.field(default=(), validator=_unique_ids)
+
+    def __attrs_post_init__(self) -> None:
+        if self.utility is Utility.ELECTRICITY:
+            raise _err(
+                "utility",
+                "electricity is the application itself, not a bundled request",
+                "电力即申请本身，不作为联办事项",
+            )
+
+
+def _utilities_unique(_: Any, attribute: attrs.Attribute[Any], value: tuple[Any, ...]) -> None:
+    kinds = [r.utility for r in value]
+    if len(set(kinds)) != len(kinds):
+        raise _err(attribute.name, "asks for one utility twice", "同一公用事业重复申请")
+
+
+def _power_factor(_: Any, attribute: attrs.Attribute[Any], value: Decimal | None) -> None:
+    if value is not None and not (value.is_finite() and 0 < value <= 1):
+        raise _err(attribute.name, "must be greater than 0 and at most 1", "须大于 0 且不大于 1")
+
+
+@attrs.frozen(kw_only=True)
+class Application:
+    """An application for electricity supply (用电报装申请).
+
+    The model holds what the applicant and the government systems say; what the rules decide
+    (track, supply voltage, approvals, time limits) is in :class:`gridconnect.Decision`.
+    """
+
+    id: str = attrs.field(validator=_identifier)
+    applied_on: date
+    applicant: Applicant
+    site: Site
+    service: ServiceKind
+    capacity: Capacity
+    power_factor: Decimal | None = attrs.field(default=None, validator=_power_factor)
+    voltage: VoltageLevel | None = None
+    supply_mode: SupplyMode = SupplyMode.SINGLE
+    channel: Channel = Channel.COUNTER
+    simple_case: bool = False
+    documents: tuple[Document, ...] = ()
+    project: ProjectFacts | None = None
+    works: AccessWorks = AccessWorks()
+    bundle: tuple[UtilityRequest, ...] = attrs.field(default=(), validator=_utilities_unique)
+
+    def __attrs_post_init__(self) -> None:
+        kinds = [d.kind for d in self.documents]
+        if len(set(kinds)) != len(kinds):
+            raise _err("documents", "lists one document kind twice", "同一类证件重复提交")
+        if self.voltage is not None and self.voltage.is_low and self.supply_mode is SupplyMode.DUAL:
+            raise _err(
+                "supply_mode",
+                "dual supply is a high-voltage arrangement",
+                "双电源供电仅适用于高压",
+            )

@@ -1,0 +1,342 @@
+"""JSON in and out of the model, through cattrs.
+
+Structuring never stops at the first problem: every field is tried, and one
+:class:`~gridconnect.errors.InputError` lists each problem with its JSON path (``$.applicant.kind``)
+and a message in English and Chinese. Dates are ISO 8601, enums travel by their lower-case value,
+Chinese text is kept as it is, and no personal identifier is ever echoed in a message.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import types
+import typing
+from collections.abc import Callable, Mapping
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any, TypeVar
+
+import attrs
+import cattrs
+
+from gridconnect.errors import FieldValueError, InputError, Problem
+
+__all__ = [
+    "MAX_DEPTH",
+    "MAX_INPUT_BYTES",
+    "converter",
+    "dumps",
+    "loads",
+    "structure",
+    "unstructure",
+]
+
+T = TypeVar("T")
+
+MAX_INPUT_BYTES = 1 << 20
+"""Largest JSON document accepted (1 MiB); an application is a few kilobytes."""
+MAX_DEPTH = 32
+"""Deepest nesting of objects and lists accepted."""
+
+
+class _Collected(Exception):
+    """Problems found below one value, with paths relative to it."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(problems)
+        self.problems = problems
+
+
+def _join(prefix: str, path: str) -> str:
+    if not path:
+        return prefix
+    return prefix + path if path.startswith("[") else f"{prefix}.{path}"
+
+
+def _relocate(error: BaseException, at: str) -> list[Problem]:
+    """Turn an exception raised while structuring the value at ``at`` into located problems."""
+    if isinstance(error, _Collected):
+        return [attrs.evolve(p, path=_join(at, p.path)) for p in error.problems]
+    if isinstance(error, FieldValueError):
+        path = at if error.field is None else _join(at, error.field)
+        return [Problem(path=path, en=error.en, zh=error.zh)]
+    return [Problem(path=at, en="invalid value", zh="取值无效")]
+
+
+def _type_name(t: Any) -> tuple[str, str]:
+    names = {
+        str: ("text", "文本"),
+        int: ("an integer", "整数"),
+        bool: ("true or false", "true 或 false"),
+        Decimal: ("a number", "数值"),
+        date: ("a date (YYYY-MM-DD)", "日期（YYYY-MM-DD）"),
+    }
+    return names.get(t, ("an object", "对象"))
+
+
+def _expect(t: type, en: str, zh: str) -> FieldValueError:
+    return FieldValueError(f"expected {en}", f"应为{zh}")
+
+
+def _structure_str(value: Any, _: Any) -> str:
+    if not isinstance(value, str):
+        raise _expect(str, "text", "文本")
+    return value
+
+
+def _structure_bool(value: Any, _: Any) -> bool:
+    if not isinstance(value, bool):
+        raise _expect(bool, "true or false", "true 或 false")
+    return value
+
+
+def _structure_int(value: Any, _: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _expect(int, "an integer", "整数")
+    return value
+
+
+def _structure_decimal(value: Any, _: Any) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal | str):
+        raise _expect(Decimal, "a number", "数值")
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        raise _expect(Decimal, "a number", "数值") from None
+    if not number.is_finite():
+        raise FieldValueError("must be a finite number", "须为有限数值")
+    return number
+
+
+def _structure_date(value: Any, _: Any) -> date:
+    if not isinstance(value, str) or len(value) != 10:
+        raise _expect(date, "a date (YYYY-MM-DD)", "日期（YYYY-MM-DD）")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise FieldValueError(
+            "is not a real date in the form YYYY-MM-DD", "不是有效日期（YYYY-MM-DD）"
+        ) from None
+
+
+def _structure_enum(value: Any, cls: type[enum.Enum]) -> enum.Enum:
+    try:
+        return cls(value)
+    except ValueError:
+        allowed = ", ".join(str(m.value) for m in cls)
+        raise FieldValueError(f"must be one of: {allowed}", f"须为以下之一：{allowed}") from None
+
+
+def _structure_via_constructor(value: Any, cls: type[T]) -> T:
+    if not isinstance(value, str):
+        raise _expect(str, "text", "文本")
+    return cls(value)
+
+
+def _is_optional(t: Any) -> bool:
+    return typing.get_origin(t) in (typing.Union, types.UnionType) and type(None) in typing.get_args(t)
+
+
+def _structure_optional(value: Any, t: Any) -> Any:
+    if value is None:
+        return None
+    (inner,) = [a for a in typing.get_args(t) if a is not type(None)]
+    return converter.structure(value, inner)
+
+
+def _is_tuple(t: Any) -> bool:
+    args = typing.get_args(t)
+    return typing.get_origin(t) is tuple and len(args) == 2 and args[1] is Ellipsis
+
+
+def _structure_tuple(value: Any, t: Any) -> tuple[Any, ...]:
+    if not isinstance(value, list):
+        raise FieldValueError("expected a list", "应为列表")
+    item_type = typing.get_args(t)[0]
+    items: list[Any] = []
+    problems: list[Problem] = []
+    for index, item in enumerate(value):
+        try:
+            items.append(converter.structure(item, item_type))
+        except Exception as error:  # collected, then reported together
+            problems += _relocate(error, f"[{index}]")
+    if problems:
+        raise _Collected(problems)
+    return tuple(items)
+
+
+def _is_str_mapping(t: Any) -> bool:
+    return typing.get_origin(t) in (Mapping, dict)
+
+
+def _structure_mapping(value: Any, t: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise FieldValueError("expected an object", "应为对象")
+    return dict(value)
+
+
+def _make_attrs_hook(cls: type[Any]) -> Callable[[Any, Any], Any]:
+    attrs.resolve_types(cls)
+    fields = attrs.fields(cls)
+    names = {f.name for f in fields}
+
+    def structure_attrs(value: Any, _: Any) -> Any:
+        if not isinstance(value, dict):
+            raise FieldValueError("expected an object", "应为对象")
+        problems: list[Problem] = []
+        for key in value:
+            if key not in names:
+                problems.append(
+                    Problem(
+                        path=str(key),
+                        en=f"unknown field; known fields: {', '.join(sorted(names))}",
+                        zh="未知字段",
+                    )
+                )
+        kwargs: dict[str, Any] = {}
+        for f in fields:
+            if f.name not in value:
+                if f.default is attrs.NOTHING:
+                    problems.append(Problem(path=f.name, en="is required", zh="为必填项"))
+                continue
+            try:
+                item = converter.structure(value[f.name], f.type)
+                if f.validator is not None:
+                    f.validator(None, f, item)
+                kwargs[f.name] = item
+            except Exception as error:  # collected, then reported together
+                problems += _relocate(error, f.name)
+        if problems:
+            raise _Collected(problems)
+        return cls(**kwargs)
+
+    return structure_attrs
+
+
+def _unstructure_decimal(value: Decimal) -> int | float:
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def _build_converter() -> cattrs.Converter:
+    from gridconnect.model.identifiers import CreditCode, DivisionCode, ResidentId
+
+    conv = cattrs.Converter(forbid_extra_keys=True)
+    # Exact-type predicates: a StrEnum is a str, and must not be structured as plain text.
+    for exact, hook in (
+        (str, _structure_str),
+        (bool, _structure_bool),
+        (int, _structure_int),
+        (Decimal, _structure_decimal),
+        (date, _structure_date),
+    ):
+        conv.register_structure_hook_func(lambda t, exact=exact: t is exact, hook)
+    conv.register_structure_hook_func(
+        lambda t: isinstance(t, type) and issubclass(t, enum.Enum), _structure_enum
+    )
+    for ident in (CreditCode, DivisionCode, ResidentId):
+        conv.register_structure_hook(ident, _structure_via_constructor)
+        conv.register_unstructure_hook(ident, lambda v: v.value)
+    conv.register_structure_hook_func(_is_optional, _structure_optional)
+    conv.register_structure_hook_func(_is_tuple, _structure_tuple)
+    conv.register_structure_hook_func(_is_str_mapping, _structure_mapping)
+    conv.register_structure_hook_factory(attrs.has, _make_attrs_hook)
+    conv.register_unstructure_hook(Decimal, _unstructure_decimal)
+    conv.register_unstructure_hook(date, date.isoformat)
+    conv.register_unstructure_hook_func(
+        lambda t: isinstance(t, type) and issubclass(t, enum.Enum), lambda v: v.value
+    )
+    conv.register_unstructure_hook_func(
+        lambda t: isinstance(t, type) and issubclass(t, Mapping) or _is_str_mapping(t),
+        lambda v: dict(v),
+    )
+    return conv
+
+
+converter: cattrs.Converter = _build_converter()
+"""The converter behind :func:`structure` and :func:`unstructure`; plugins may register hooks."""
+
+
+def _check_depth(value: Any, source: str | None) -> None:
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth > MAX_DEPTH:
+                raise InputError(
+                    [Problem(path="$", en=f"nested deeper than {MAX_DEPTH} levels",
+                             zh=f"嵌套超过 {MAX_DEPTH} 层")],
+                    source=source,
+                )
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+
+
+def structure(data: Any, cls: type[T], *, source: str | None = None) -> T:
+    """Build a model object from JSON-shaped data, or raise one :class:`InputError` listing
+    every problem.
+
+    >>> from gridconnect.model import Capacity
+    >>> structure({"value": 160, "unit": "kW"}, Capacity)
+    Capacity(value=Decimal('160'), unit=<CapacityUnit.KW: 'kW'>)
+    >>> structure({"value": -1, "unit": "W"}, Capacity)
+    Traceback (most recent call last):
+    ...
+    gridconnect.errors.InputError: 2 problems in the input / 输入有 2 处错误
+      - $.value: must be a positive number / 须为正数
+      - $.unit: must be one of: kW, kVA / 须为以下之一：kW, kVA
+    """
+    _check_depth(data, source)
+    try:
+        return converter.structure(data, cls)
+    except Exception as error:  # every failure below becomes a located problem
+        raise InputError(_relocate(error, "$"), source=source) from None
+
+
+def unstructure(obj: Any) -> Any:
+    """The JSON-shaped form of a model object (dates as ISO strings, enums by value)."""
+    return converter.unstructure(obj)
+
+
+def loads(text: str | bytes, cls: type[T], *, source: str | None = None) -> T:
+    """Parse JSON text into a model object; size, nesting and syntax are checked first."""
+    if len(text) > MAX_INPUT_BYTES:
+        raise InputError(
+            [Problem(path="$", en=f"larger than {MAX_INPUT_BYTES} bytes",
+                     zh=f"超过 {MAX_INPUT_BYTES} 字节")],
+            source=source,
+        )
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise InputError(
+            [Problem(path=f"line {error.lineno} column {error.colno}",
+                     en=f"not valid JSON: {error.msg}", zh="不是有效的 JSON")],
+            source=source,
+        ) from None
+    except (RecursionError, UnicodeDecodeError):
+        raise InputError(
+            [Problem(path="$", en="not readable JSON (bad encoding or nesting)",
+                     zh="无法读取的 JSON（编码或嵌套有误）")],
+            source=source,
+        ) from None
+    return structure(data, cls, source=source)
+
+
+def dumps(obj: Any) -> str:
+    """Deterministic JSON text: sorted keys, Chinese kept as it is, two-space indent."""
+    return json.dumps(unstructure(obj), ensure_ascii=False, sort_keys=True, indent=2)
+
+
+def load_file(path: str | Path, cls: type[T]) -> T:
+    """Read and structure one JSON file; the error names the file."""
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except OSError as error:
+        raise InputError(
+            [Problem(path="$", en=f"cannot read the file: {error.strerror}", zh="无法读取文件")],
+            source=str(p),
+        ) from None
+    return loads(raw, cls, source=str(p))

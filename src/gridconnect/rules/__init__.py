@@ -1,0 +1,1 @@
+"""Rules as data: conditions, effects, citations, parameters, loading and rulebooks."""

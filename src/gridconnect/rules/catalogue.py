@@ -1,0 +1,391 @@
+"""All rules of all jurisdictions, checked together; and the rulebook in force on a date.
+
+:class:`Catalogue` holds what every plugin contributed and refuses it whole if anything is
+inconsistent across files: duplicate ids, overlapping versions, unknown parameters, type errors
+in conditions, dangling or cyclic exceptions. :meth:`Catalogue.rulebook` then gives the
+:class:`Rulebook` for one jurisdiction chain and one date: only what is in force exists in it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
+from typing import Any
+
+import attrs
+
+from gridconnect.errors import RuleDataError
+from gridconnect.rules.conditions import (
+    And,
+    Cmp,
+    Condition,
+    In,
+    Not,
+    Or,
+    ParamRef,
+    Present,
+    Quant,
+    condition_problems,
+    walk,
+)
+from gridconnect.rules.loader import RuleSource
+from gridconnect.rules.model import Limit, LimitUnit, Parameter, ParameterVersion, Rule, Text, Value
+from gridconnect.rules.slots import slot_type
+
+__all__ = ["BoundRule", "Catalogue", "Jurisdiction", "Rulebook"]
+
+NATIONAL = "CN"
+
+
+@attrs.frozen(kw_only=True)
+class Jurisdiction:
+    """A place that makes rules: the nation, a province, a city or a district."""
+
+    code: str  # "CN" for the nation, else a GB/T 2260 code
+    name: Text
+    alias: str  # readable name, e.g. "guangzhou/huangpu"; rule ids start with it (dots for /)
+    parent: str | None = None
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def namespace(self) -> str:
+        return self.alias.replace("/", ".")
+
+
+@attrs.frozen(kw_only=True)
+class BoundRule:
+    """A rule as it stands in one rulebook: parameters replaced by the values in force."""
+
+    rule: Rule
+    condition: Condition
+    then: Mapping[str, Value]
+    depth: int  # 0 for the nation, 1 for a province, ...
+    parameters: tuple[tuple[str, Any], ...]  # parameters read, with their values
+    facts: tuple[str, ...]  # fact paths read
+
+    @property
+    def id(self) -> str:
+        return self.rule.id
+
+
+def _conflicting_ranges(a: Any, b: Any) -> bool:
+    a_end = a.effective_until or date.max
+    b_end = b.effective_until or date.max
+    return bool(a.effective_from <= b_end and b.effective_from <= a_end)
+
+
+def _substitute(cond: Condition, values: Mapping[str, Any]) -> Condition:
+    if isinstance(cond, Cmp) and isinstance(cond.value, ParamRef):
+        return Cmp(cond.path, cond.op, values[cond.value.name])
+    if isinstance(cond, And | Or):
+        return type(cond)(tuple(_substitute(i, values) for i in cond.items))
+    if isinstance(cond, Not):
+        return Not(_substitute(cond.item, values))
+    if isinstance(cond, Quant):
+        return Quant(cond.kind, cond.path, _substitute(cond.where, values))
+    return cond
+
+
+def _param_refs(rule: Rule) -> list[str]:
+    refs = [
+        n.value.name for n in walk(rule.when) if isinstance(n, Cmp) and isinstance(n.value, ParamRef)
+    ]
+    refs += [v.name for v in rule.then.values() if isinstance(v, ParamRef)]
+    return refs
+
+
+def _top_paths(cond: Condition) -> list[str]:
+    out: list[str] = []
+    for node in walk(cond):
+        if isinstance(node, Cmp | In | Present | Quant) and node.path:
+            out.append(node.path)
+    # paths inside any/every are relative to items; keep only top-level fact paths
+    return out
+
+
+def _effect_value(value: Value | ParamRef, param: tuple[Parameter, ParameterVersion] | None) -> Value:
+    if not isinstance(value, ParamRef):
+        return value
+    assert param is not None
+    parameter, version = param
+    if parameter.unit in ("working_day", "calendar_day", "day"):
+        return Limit(amount=int(version.value), unit=LimitUnit(parameter.unit))
+    v = version.value
+    return int(v) if isinstance(v, float) and v.is_integer() else v  # type: ignore[return-value]
+
+
+class Rulebook:
+    """The rules and parameter values in force for one jurisdiction chain on one date."""
+
+    def __init__(
+        self,
+        jurisdictions: Sequence[Jurisdiction],
+        as_of: date,
+        rules: Sequence[BoundRule],
+        parameters: Mapping[str, tuple[Parameter, ParameterVersion]],
+    ) -> None:
+        self.jurisdictions = tuple(jurisdictions)
+        self.as_of = as_of
+        self.rules = tuple(rules)
+        self.parameters = dict(parameters)
+        self.by_id = {b.id: b for b in self.rules}
+        self.reads = frozenset(p for b in self.rules for p in b.facts)
+        self._matchers: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        chain = " > ".join(j.alias for j in self.jurisdictions)
+        return f"<Rulebook {chain} as of {self.as_of}: {len(self.rules)} rules>"
+
+    def matcher(self, engine: Any) -> Any:
+        """The rules compiled by ``engine``, compiled once per rulebook and engine."""
+        with self._lock:
+            matcher = self._matchers.get(engine.name)
+            if matcher is None:
+                from gridconnect.engine.base import MatchRule
+
+                matcher = engine.compile([MatchRule(b.id, b.condition) for b in self.rules])
+                self._matchers[engine.name] = matcher
+            return matcher
+
+
+class Catalogue:
+    """Every jurisdiction, rule and parameter that the loaded plugins contribute."""
+
+    def __init__(
+        self, jurisdictions: Iterable[Jurisdiction], sources: Iterable[RuleSource]
+    ) -> None:
+        self.jurisdictions: dict[str, Jurisdiction] = {}
+        self._names: dict[str, str] = {}
+        for j in jurisdictions:
+            if j.code in self.jurisdictions:
+                raise RuleDataError(f"jurisdiction {j.code} is declared twice", f"辖区 {j.code} 重复声明")
+            self.jurisdictions[j.code] = j
+            for name in (j.code, j.alias, *j.aliases):
+                self._names[name.lower()] = j.code
+        self.sources = tuple(sources)
+        self.rules: tuple[Rule, ...] = tuple(r for s in self.sources for r in s.rules)
+        self.parameters: dict[str, Parameter] = {}
+        self._check()
+        self._rulebooks: dict[tuple[str, date], Rulebook] = {}
+        self._lock = threading.Lock()
+
+    # -- checks -----------------------------------------------------------------------------
+
+    def _check(self) -> None:
+        for j in self.jurisdictions.values():
+            if j.parent is not None and j.parent not in self.jurisdictions:
+                raise RuleDataError(
+                    f"jurisdiction {j.code} names unknown parent {j.parent}",
+                    f"辖区 {j.code} 的上级 {j.parent} 未定义",
+                )
+        for source in self.sources:
+            juris = self.jurisdictions.get(source.jurisdiction)
+            if juris is None:
+                raise RuleDataError(
+                    f"unknown jurisdiction {source.jurisdiction!r}",
+                    f"未知辖区 {source.jurisdiction!r}",
+                    file=source.source,
+                )
+            for p in source.parameters:
+                self._check_parameter(p, juris)
+        for source in self.sources:
+            for rule in source.rules:
+                self._check_rule(rule)
+        by_id: dict[str, list[Rule]] = {}
+        for rule in self.rules:
+            by_id.setdefault(rule.id, []).append(rule)
+        for rule_id, versions in by_id.items():
+            if len({v.jurisdiction for v in versions}) > 1:
+                raise RuleDataError(
+                    "one rule id is used by two jurisdictions", "同一规则 id 被两个辖区使用",
+                    file=versions[1].source, rule=rule_id,
+                )
+            for i, a in enumerate(versions):
+                for b in versions[i + 1 :]:
+                    if _conflicting_ranges(a, b):
+                        raise RuleDataError(
+                            f"two versions are in force at once ({a.effective_from} and "
+                            f"{b.effective_from}); make their effective ranges disjoint",
+                            f"两个版本的生效期重叠（{a.effective_from} 与 {b.effective_from}）",
+                            file=b.source, rule=rule_id,
+                        )
+        for rule in self.rules:
+            for target in rule.exception_to:
+                if target not in by_id:
+                    raise RuleDataError(
+                        f"exception_to names unknown rule {target!r}",
+                        f"exception_to 指向不存在的规则 {target!r}",
+                        file=rule.source, rule=rule.id,
+                    )
+                if target == rule.id:
+                    raise RuleDataError(
+                        "a rule cannot be an exception to itself", "规则不能是自身的例外",
+                        file=rule.source, rule=rule.id,
+                    )
+        self._check_cycles(by_id)
+
+    def _check_parameter(self, p: Parameter, juris: Jurisdiction) -> None:
+        if not p.name.startswith(juris.namespace + "."):
+            raise RuleDataError(
+                f"parameter names of {juris.alias} start with {juris.namespace + '.'!r}",
+                f"{juris.alias} 的参数名须以 {juris.namespace + '.'!r} 开头",
+                file=p.source, rule=p.name,
+            )
+        if p.name in self.parameters:
+            raise RuleDataError(
+                "parameter is defined twice", "参数重复定义", file=p.source, rule=p.name
+            )
+        for i, a in enumerate(p.versions):
+            for b in p.versions[i + 1 :]:
+                if _conflicting_ranges(a, b):
+                    raise RuleDataError(
+                        f"two values are in force at once from {b.effective_from}",
+                        f"自 {b.effective_from} 起两个取值同时有效",
+                        file=p.source, rule=p.name,
+                    )
+        self.parameters[p.name] = p
+
+    def _check_rule(self, rule: Rule) -> None:
+        juris = self.jurisdictions[rule.jurisdiction]
+
+        def fail(en: str, zh: str) -> None:
+            raise RuleDataError(en, zh, file=rule.source, rule=rule.id)
+
+        if not rule.id.startswith(juris.namespace + "."):
+            fail(
+                f"rule ids of {juris.alias} start with {juris.namespace + '.'!r}",
+                f"{juris.alias} 的规则 id 须以 {juris.namespace + '.'!r} 开头",
+            )
+
+        def resolve(name: str) -> tuple[Any, str | None] | None:
+            p = self.parameters.get(name)
+            return None if p is None else (p.versions[0].value, p.unit)
+
+        problems = condition_problems(rule.when, resolve)
+        if problems:
+            fail("; ".join(problems), "条件有误：" + "；".join(problems))
+        for slot, value in rule.then.items():
+            if isinstance(value, ParamRef):
+                p = self.parameters.get(value.name)
+                if p is None:
+                    fail(f"{slot}: unknown parameter {value.name!r}", f"{slot}：未知参数 {value.name!r}")
+                    return
+                stype = slot_type(slot)
+                assert stype is not None
+                sample = p.versions[0].value
+                ok = {
+                    "limit": p.unit in ("working_day", "calendar_day", "day"),
+                    "int": p.unit in (None, "count") and isinstance(sample, int | float),
+                    "bool": isinstance(sample, bool),
+                    "enum": isinstance(sample, str) and sample in stype.values,
+                    "text": False,
+                }[stype.kind]
+                if not ok:
+                    fail(
+                        f"{slot}: parameter {value.name!r} ({p.unit or type(sample).__name__}) "
+                        f"cannot set a {stype.kind} slot",
+                        f"{slot}：参数 {value.name!r} 的类型不符",
+                    )
+
+    def _check_cycles(self, by_id: Mapping[str, list[Rule]]) -> None:
+        edges = {rid: {t for v in vs for t in v.exception_to} for rid, vs in by_id.items()}
+        state: dict[str, int] = {}
+
+        def visit(node: str, path: list[str]) -> None:
+            state[node] = 1
+            for nxt in sorted(edges.get(node, ())):
+                if state.get(nxt) == 1:
+                    cycle = " -> ".join([*path[path.index(nxt) :], nxt]) if nxt in path else nxt
+                    rule = by_id[node][0]
+                    raise RuleDataError(
+                        f"exceptions form a cycle: {cycle}", f"例外关系成环：{cycle}",
+                        file=rule.source, rule=node,
+                    )
+                if nxt not in state:
+                    visit(nxt, [*path, nxt])
+            state[node] = 2
+
+        for node in sorted(edges):
+            if node not in state:
+                visit(node, [node])
+
+    # -- lookup -----------------------------------------------------------------------------
+
+    def jurisdiction(self, name: str) -> Jurisdiction:
+        """A jurisdiction by code or alias (``440100``, ``guangzhou``, ``guangzhou/huangpu``)."""
+        code = self._names.get(name.lower().strip())
+        if code is None:
+            known = ", ".join(sorted(j.alias for j in self.jurisdictions.values()))
+            raise RuleDataError(
+                f"unknown jurisdiction {name!r}; known: {known}", f"未知辖区 {name!r}；已有：{known}"
+            )
+        return self.jurisdictions[code]
+
+    def chain(self, name: str) -> tuple[Jurisdiction, ...]:
+        """The chain from the nation down to ``name`` (most general first)."""
+        j: Jurisdiction | None = self.jurisdiction(name)
+        chain: list[Jurisdiction] = []
+        while j is not None:
+            chain.append(j)
+            j = self.jurisdictions.get(j.parent) if j.parent else None
+        return tuple(reversed(chain))
+
+    def chain_for_division(self, division: str) -> tuple[Jurisdiction, ...]:
+        """The deepest known jurisdiction containing a GB/T 2260 division, and its chain."""
+        for code in (division, division[:4] + "00", division[:2] + "0000"):
+            if code in self.jurisdictions:
+                return self.chain(code)
+        return self.chain(NATIONAL)
+
+    def rulebook(self, name: str, as_of: date) -> Rulebook:
+        """The rulebook in force in jurisdiction ``name`` on ``as_of`` (built once, then cached)."""
+        leaf = self.jurisdiction(name).code
+        key = (leaf, as_of)
+        with self._lock:
+            book = self._rulebooks.get(key)
+            if book is None:
+                book = self._build(self.chain(leaf), as_of)
+                if len(self._rulebooks) > 4096:
+                    self._rulebooks.clear()
+                self._rulebooks[key] = book
+            return book
+
+    def _build(self, chain: Sequence[Jurisdiction], as_of: date) -> Rulebook:
+        depth = {j.code: i for i, j in enumerate(chain)}
+        in_force: dict[str, tuple[Parameter, ParameterVersion]] = {}
+        for p in self.parameters.values():
+            if p.jurisdiction in depth:
+                version = p.at(as_of)
+                if version is not None:
+                    in_force[p.name] = (p, version)
+        bound: list[BoundRule] = []
+        for rule in self.rules:
+            if rule.jurisdiction not in depth or not rule.in_force(as_of):
+                continue
+            refs = _param_refs(rule)
+            missing = [n for n in refs if n not in in_force]
+            if missing:
+                raise RuleDataError(
+                    f"on {as_of} the rule is in force but parameter {missing[0]!r} has no value "
+                    "in force (or belongs to a jurisdiction outside this chain)",
+                    f"{as_of} 规则有效，但参数 {missing[0]!r} 无有效取值",
+                    file=rule.source, rule=rule.id,
+                )
+            values = {n: in_force[n][1].value for n in refs}
+            bound.append(
+                BoundRule(
+                    rule=rule,
+                    condition=_substitute(rule.when, values),
+                    then={
+                        slot: _effect_value(v, in_force.get(v.name) if isinstance(v, ParamRef) else None)
+                        for slot, v in rule.then.items()
+                    },
+                    depth=depth[rule.jurisdiction],
+                    parameters=tuple(sorted(values.items())),
+                    facts=tuple(dict.fromkeys(_top_paths(rule.when))),
+                )
+            )
+        bound.sort(key=lambda b: (b.depth, b.id))
+        return Rulebook(chain, as_of, bound, in_force)

@@ -1,0 +1,381 @@
+"""The condition language: small, serialisable, typed, and the same for both engines.
+
+A condition is a tree of :class:`Cmp` (compare a fact with a literal or a parameter),
+:class:`In` (membership), :class:`Present` (an optional fact is given), :class:`Quant`
+(``any``/``every`` item of a list), and :class:`And`/:class:`Or`/:class:`Not`.
+
+Semantics, identical in both engines:
+
+* a comparison with an absent optional fact is false; ``not`` is classical negation;
+* ``every`` over an empty list is true and ``any`` over an empty list is false;
+* values are compared only with values of the same type (checked when a rule is loaded).
+
+In TOML a condition is written as inline tables::
+
+    when = { and = [
+      { fact = "applicant.kind", in = ["resident", "small_micro_enterprise"] },
+      { fact = "capacity.kw", le = { param = "cn.zero_investment_cap_kw" } },
+      { not = { any = "works.crossings", in = ["urban_main_road"] } },
+    ] }
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from datetime import date
+from typing import Any, Literal, TypeAlias
+
+import attrs
+
+from gridconnect.rules.facts import FACTS, FactType
+
+__all__ = [
+    "TRUE",
+    "And",
+    "Cmp",
+    "Condition",
+    "In",
+    "Not",
+    "Or",
+    "ParamRef",
+    "Present",
+    "Quant",
+    "Scalar",
+    "condition_problems",
+    "nnf",
+    "parse_condition",
+    "render",
+    "walk",
+]
+
+Scalar: TypeAlias = str | int | float | bool | date
+Op = Literal["eq", "ne", "lt", "le", "gt", "ge"]
+OPS: tuple[Op, ...] = ("eq", "ne", "lt", "le", "gt", "ge")
+NEGATED: Mapping[Op, Op] = {"eq": "ne", "ne": "eq", "lt": "ge", "ge": "lt", "gt": "le", "le": "gt"}
+SYMBOL: Mapping[Op, str] = {"eq": "=", "ne": "≠", "lt": "<", "le": "≤", "gt": ">", "ge": "≥"}
+
+
+@attrs.frozen
+class ParamRef:
+    """A reference to a date-versioned parameter, resolved when a rulebook is built."""
+
+    name: str
+
+
+@attrs.frozen
+class Cmp:
+    """``fact op value``; ``path`` is relative to the list item inside a :class:`Quant`,
+    and ``""`` is the item itself."""
+
+    path: str
+    op: Op
+    value: Scalar | ParamRef
+
+
+@attrs.frozen
+class In:
+    path: str
+    values: tuple[Scalar, ...]
+
+
+@attrs.frozen
+class Present:
+    """An optional fact is given (``present=True``) or absent (``present=False``)."""
+
+    path: str
+    present: bool = True
+
+
+@attrs.frozen
+class Quant:
+    """``any`` or ``every`` item of the list at ``path`` satisfies ``where``."""
+
+    kind: Literal["any", "every"]
+    path: str
+    where: Condition
+
+
+@attrs.frozen
+class And:
+    items: tuple[Condition, ...]
+
+
+@attrs.frozen
+class Or:
+    items: tuple[Condition, ...]
+
+
+@attrs.frozen
+class Not:
+    item: Condition
+
+
+Condition: TypeAlias = Cmp | In | Present | Quant | And | Or | Not
+TRUE: Condition = And(())
+"""The condition that always holds (a rule with no ``when``)."""
+
+
+class ConditionSyntaxError(ValueError):
+    """A condition could not be parsed; ``at`` says where inside the condition."""
+
+    def __init__(self, message: str, at: str) -> None:
+        super().__init__(f"{at}: {message}")
+        self.message = message
+        self.at = at
+
+
+def _literal(value: Any, at: str) -> Scalar | ParamRef:
+    if isinstance(value, dict):
+        if set(value) != {"param"} or not isinstance(value["param"], str):
+            raise ConditionSyntaxError("a value table must be { param = \"name\" }", at)
+        return ParamRef(value["param"])
+    if isinstance(value, str | int | float | bool | date) and not (
+        isinstance(value, float) and value != value
+    ):
+        return value
+    raise ConditionSyntaxError(f"{value!r} is not a text, number, boolean or date", at)
+
+
+def parse_condition(data: Any, at: str = "when") -> Condition:
+    """Parse the TOML/JSON form of a condition.
+
+    >>> parse_condition({"fact": "capacity.kw", "le": 160})
+    Cmp(path='capacity.kw', op='le', value=160)
+    >>> parse_condition({"not": {"any": "works.crossings", "eq": "railway"}})
+    Not(item=Quant(kind='any', path='works.crossings', where=Cmp(path='', op='eq', value='railway')))
+    """
+    if not isinstance(data, dict):
+        raise ConditionSyntaxError("a condition must be a table", at)
+    keys = set(data)
+    for logical in ("and", "or"):
+        if logical in data:
+            if keys != {logical} or not isinstance(data[logical], list):
+                raise ConditionSyntaxError(f"{logical!r} takes a list and nothing else", at)
+            items = tuple(
+                parse_condition(item, f"{at}.{logical}[{i}]")
+                for i, item in enumerate(data[logical])
+            )
+            return And(items) if logical == "and" else Or(items)
+    if "not" in data:
+        if keys != {"not"}:
+            raise ConditionSyntaxError("'not' takes one condition and nothing else", at)
+        return Not(parse_condition(data["not"], f"{at}.not"))
+    for kind in ("any", "every"):
+        if kind in data:
+            path = data[kind]
+            if not isinstance(path, str):
+                raise ConditionSyntaxError(f"{kind!r} names a list fact", at)
+            rest = {k: v for k, v in data.items() if k != kind}
+            if set(rest) == {"where"}:
+                where = parse_condition(rest["where"], f"{at}.where")
+            else:
+                where = _parse_test("", rest, at)
+            return Quant("any" if kind == "any" else "every", path, where)
+    if "fact" in data:
+        path = data["fact"]
+        if not isinstance(path, str):
+            raise ConditionSyntaxError("'fact' must be a dotted path", at)
+        return _parse_test(path, {k: v for k, v in data.items() if k != "fact"}, at)
+    raise ConditionSyntaxError(
+        "expected one of: fact, and, or, not, any, every; found " + ", ".join(sorted(keys)), at
+    )
+
+
+def _parse_test(path: str, rest: Mapping[str, Any], at: str) -> Condition:
+    if len(rest) != 1:
+        raise ConditionSyntaxError(
+            "a test takes exactly one of: " + ", ".join((*OPS, "in", "present", "contains")), at
+        )
+    ((key, value),) = rest.items()
+    if key in OPS:
+        return Cmp(path, key, _literal(value, at))  # type: ignore[arg-type]
+    if key == "in":
+        if not isinstance(value, list) or not value:
+            raise ConditionSyntaxError("'in' takes a non-empty list", at)
+        values = tuple(_literal(v, at) for v in value)
+        if any(isinstance(v, ParamRef) for v in values):
+            raise ConditionSyntaxError("'in' takes literal values, not parameters", at)
+        return In(path, values)  # type: ignore[arg-type]
+    if key == "present":
+        if not isinstance(value, bool):
+            raise ConditionSyntaxError("'present' takes true or false", at)
+        return Present(path, value)
+    if key == "contains":
+        return Quant("any", path, Cmp("", "eq", _literal(value, at)))
+    raise ConditionSyntaxError(f"unknown test {key!r}", at)
+
+
+def walk(cond: Condition) -> Iterator[Condition]:
+    """Every node of a condition, the root first."""
+    yield cond
+    if isinstance(cond, And | Or):
+        for item in cond.items:
+            yield from walk(item)
+    elif isinstance(cond, Not):
+        yield from walk(cond.item)
+    elif isinstance(cond, Quant):
+        yield from walk(cond.where)
+
+
+def _value_problem(ftype: FactType, value: Any, param_unit: str | None) -> str | None:
+    """Why ``value`` cannot be compared with a fact of type ``ftype`` (None if it can)."""
+    kind = ftype.kind
+    if kind in ("list", "records"):
+        return "a list cannot be compared with a value; use any/every"
+    if isinstance(value, bool):
+        return None if kind == "bool" else f"a boolean cannot be compared with a {kind}"
+    if isinstance(value, date):
+        return None if kind == "date" else f"a date cannot be compared with a {kind}"
+    if isinstance(value, int | float):
+        if kind != "number":
+            return f"a number cannot be compared with a {kind}"
+        if param_unit is not None and param_unit != ftype.unit:
+            return f"a parameter in {param_unit} cannot be compared with a fact in {ftype.unit}"
+        return None
+    if isinstance(value, str):
+        if kind == "enum":
+            assert ftype.values is not None
+            if value not in ftype.values:
+                return f"{value!r} is not one of: {', '.join(sorted(ftype.values))}"
+            return None
+        return None if kind == "text" else f"text cannot be compared with a {kind}"
+    return f"unsupported value {value!r}"
+
+
+def condition_problems(
+    cond: Condition,
+    resolve: Callable[[str], tuple[Any, str | None] | None],
+    facts: Mapping[str, FactType] = FACTS,
+) -> list[str]:
+    """Type-check a condition against the fact table.
+
+    ``resolve(name)`` returns a parameter's ``(some value, unit)`` or ``None`` if it is unknown.
+    Returns readable problems; an empty list means the condition is well typed.
+    """
+    problems: list[str] = []
+
+    def check(node: Condition, scope: Mapping[str, FactType], item: FactType | None) -> None:
+        def lookup(path: str) -> FactType | None:
+            if path == "":
+                if item is None:
+                    problems.append("an empty fact path is only allowed inside any/every")
+                return item
+            ftype = scope.get(path)
+            if ftype is None:
+                near = ", ".join(sorted(p for p in scope if p.split(".")[0] == path.split(".")[0]))
+                hint = f" (did you mean one of: {near})" if near else ""
+                problems.append(f"unknown fact {path!r}{hint}")
+            return ftype
+
+        if isinstance(node, And | Or):
+            for sub in node.items:
+                check(sub, scope, item)
+        elif isinstance(node, Not):
+            check(node.item, scope, item)
+        elif isinstance(node, Present):
+            ftype = lookup(node.path)
+            if ftype is not None and not ftype.optional:
+                problems.append(f"fact {node.path!r} is always present; 'present' tests nothing")
+        elif isinstance(node, Cmp):
+            ftype = lookup(node.path)
+            if ftype is None:
+                return
+            value: Any = node.value
+            unit = None
+            if isinstance(value, ParamRef):
+                resolved = resolve(value.name)
+                if resolved is None:
+                    problems.append(f"unknown parameter {value.name!r}")
+                    return
+                value, unit = resolved
+            if node.op not in ("eq", "ne") and ftype.kind in ("enum", "bool", "text"):
+                problems.append(f"{ftype.kind} fact {node.path!r} can only be tested with eq/ne/in")
+            problem = _value_problem(ftype, value, unit)
+            if problem:
+                problems.append(f"{node.path or 'item'}: {problem}")
+        elif isinstance(node, In):
+            ftype = lookup(node.path)
+            if ftype is not None:
+                for v in node.values:
+                    problem = _value_problem(ftype, v, None)
+                    if problem:
+                        problems.append(f"{node.path or 'item'}: {problem}")
+        elif isinstance(node, Quant):
+            ftype = lookup(node.path)
+            if ftype is None:
+                return
+            if ftype.kind == "list":
+                check(node.where, {}, ftype.item)
+            elif ftype.kind == "records":
+                assert ftype.fields is not None
+                check(node.where, ftype.fields, None)
+            else:
+                problems.append(f"{node.kind} needs a list fact; {node.path!r} is a {ftype.kind}")
+
+    check(cond, facts, None)
+    return problems
+
+
+def nnf(cond: Condition, negate: bool = False) -> Condition:
+    """Negation normal form: ``not`` pushed down to the tests (for engines without ``not``).
+
+    Optional facts keep classical negation: ``not (x < 3)`` becomes ``x absent or x >= 3``.
+    """
+    if isinstance(cond, Not):
+        return nnf(cond.item, not negate)
+    if isinstance(cond, And | Or):
+        items = tuple(nnf(i, negate) for i in cond.items)
+        is_and = isinstance(cond, And) != negate
+        return And(items) if is_and else Or(items)
+    if isinstance(cond, Quant):
+        kind: Literal["any", "every"] = cond.kind
+        if negate:
+            kind = "every" if cond.kind == "any" else "any"
+        return Quant(kind, cond.path, nnf(cond.where, negate))
+    if not negate:
+        return cond
+    if isinstance(cond, Present):
+        return Present(cond.path, not cond.present)
+    if isinstance(cond, Cmp):
+        return Or((Present(cond.path, False), Cmp(cond.path, NEGATED[cond.op], cond.value)))
+    # not (x in values): absent, or different from each value
+    return Or(
+        (Present(cond.path, False), And(tuple(Cmp(cond.path, "ne", v) for v in cond.values)))
+    )
+
+
+def _show(value: Scalar | ParamRef) -> str:
+    if isinstance(value, ParamRef):
+        return f"⟨{value.name}⟩"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, date):
+        return value.isoformat()
+    return repr(value) if isinstance(value, str) else f"{value:g}"
+
+
+def render(cond: Condition) -> str:
+    """A readable one-line form, used in the docs, the trace and error messages.
+
+    >>> render(parse_condition({"and": [{"fact": "capacity.kw", "le": 160},
+    ...                                 {"fact": "site.area", "in": ["urban", "rural"]}]}))
+    "capacity.kw ≤ 160 and site.area in ('urban', 'rural')"
+    """
+    if isinstance(cond, And | Or):
+        if not cond.items:
+            return "always" if isinstance(cond, And) else "never"
+        joiner = " and " if isinstance(cond, And) else " or "
+        parts = [
+            f"({render(i)})" if isinstance(i, And | Or) and len(i.items) > 1 else render(i)
+            for i in cond.items
+        ]
+        return joiner.join(parts)
+    if isinstance(cond, Not):
+        return f"not ({render(cond.item)})"
+    if isinstance(cond, Cmp):
+        return f"{cond.path or 'item'} {SYMBOL[cond.op]} {_show(cond.value)}"
+    if isinstance(cond, In):
+        return f"{cond.path or 'item'} in ({', '.join(_show(v) for v in cond.values)})"
+    if isinstance(cond, Present):
+        return f"{cond.path} is {'given' if cond.present else 'absent'}"
+    return f"{cond.kind} {cond.path}: {render(cond.where)}"

@@ -1,0 +1,209 @@
+"""The facts a rule can read: a flat, typed view of an application.
+
+Rules never see the model objects. They see this table of dotted paths, each with a declared
+type, so a rule file can be checked when it is loaded (a path that does not exist, a capacity
+compared with a date, an enum value that is not one) and so both engines read the same values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any, Literal
+
+import attrs
+
+from gridconnect.errors import UnitError
+from gridconnect.model.application import Application
+from gridconnect.model.enums import (
+    ApplicantKind,
+    Area,
+    Channel,
+    Crossing,
+    LayingMethod,
+    Ownership,
+    ServiceKind,
+    SupplyMode,
+    Utility,
+    VoltageLevel,
+)
+
+__all__ = ["FACTS", "FactType", "Facts", "facts_of"]
+
+Kind = Literal["enum", "number", "date", "bool", "text", "list", "records"]
+
+
+@attrs.frozen(kw_only=True)
+class FactType:
+    """The type of one fact: what values it takes, in which unit, and whether it may be absent."""
+
+    kind: Kind
+    values: frozenset[str] | None = None  # allowed values of an enum
+    unit: str | None = None  # of a number
+    item: FactType | None = None  # of a list
+    fields: Mapping[str, FactType] | None = None  # of each record in a list of records
+    optional: bool = False
+    doc: str = ""
+
+    @property
+    def scalar(self) -> bool:
+        return self.kind not in ("list", "records")
+
+    def describe(self) -> str:
+        if self.kind == "enum" and self.values:
+            return "one of " + ", ".join(sorted(self.values))
+        if self.kind == "number":
+            return f"number ({self.unit})"
+        if self.kind == "list" and self.item is not None:
+            return f"list of {self.item.describe()}"
+        if self.kind == "records" and self.fields is not None:
+            return "list of records {" + ", ".join(sorted(self.fields)) + "}"
+        return self.kind
+
+
+def _enum(cls: type[Any], doc: str, optional: bool = False) -> FactType:
+    return FactType(
+        kind="enum", values=frozenset(m.value for m in cls), optional=optional, doc=doc
+    )
+
+
+def _num(unit: str, doc: str) -> FactType:
+    return FactType(kind="number", unit=unit, doc=doc)
+
+
+def _date(doc: str) -> FactType:
+    return FactType(kind="date", optional=True, doc=doc)
+
+
+def _bool(doc: str) -> FactType:
+    return FactType(kind="bool", doc=doc)
+
+
+_TEXT_LIST = FactType(kind="list", item=FactType(kind="text"))
+_CROSSINGS = FactType(kind="list", item=_enum(Crossing, "what is crossed"))
+
+FACTS: Mapping[str, FactType] = {
+    "applied_on": FactType(kind="date", doc="date of application"),
+    "applicant.kind": _enum(ApplicantKind, "resident, small/micro enterprise, ..."),
+    "applicant.ownership": _enum(Ownership, "ownership of an organisation", optional=True),
+    "site.division": FactType(kind="text", doc="GB/T 2260 code of the site"),
+    "site.area": _enum(Area, "urban or rural"),
+    "service": _enum(ServiceKind, "what is applied for"),
+    "capacity.kw": _num("kW", "requested capacity in kW"),
+    "capacity.kva": _num("kVA", "requested capacity in kVA"),
+    "voltage.requested": _enum(VoltageLevel, "requested supply voltage", optional=True),
+    "voltage.requested_class": FactType(
+        kind="enum", values=frozenset({"low", "high"}), optional=True,
+        doc="low (220/380 V) or high voltage, as requested",
+    ),
+    "supply_mode": _enum(SupplyMode, "single or dual supply"),
+    "channel": _enum(Channel, "where the application was made"),
+    "simple_case": _bool("classified by the utility as a simple (简易) or typical case"),
+    "documents.kinds": FactType(kind="list", item=FactType(kind="text"), doc="documents given"),
+    "documents.e_licence": FactType(
+        kind="list", item=FactType(kind="text"), doc="documents taken from the e-licence library"
+    ),
+    "documents.tolerance_letter": _bool("a 容缺受理 letter stands in for some document"),
+    "documents.paper": _bool("some document was given on paper"),
+    "project.known": _bool("government project facts are attached"),
+    "project.has_electricity_demand": _bool("the project declares electricity demand"),
+    "project.project_approval": _date("立项 date"),
+    "project.land_use_permit": _date("用地规划许可 date"),
+    "project.planning_permit": _date("工程规划许可 date"),
+    "project.construction_permit": _date("施工许可 date"),
+    "project.completion_acceptance": _date("竣工验收 date"),
+    "works.external": _bool("external access works (外线工程) are needed"),
+    "works.length_m": _num("m", "total route length"),
+    "works.crossings": _CROSSINGS,
+    "works.segments": FactType(
+        kind="records",
+        fields={
+            "length_m": _num("m", "segment length"),
+            "laying": _enum(LayingMethod, "laying method"),
+            "crossings": _CROSSINGS,
+        },
+        doc="route segments",
+    ),
+    "bundle.utilities": FactType(
+        kind="list", item=_enum(Utility, "utility"), doc="other utilities requested together"
+    ),
+}
+"""Every fact path a rule may read, with its type."""
+
+
+@attrs.frozen
+class Facts:
+    """The facts of one application. ``values`` maps every path of :data:`FACTS` to a value
+    (``None`` when an optional fact is absent) except facts that cannot be derived, which are
+    listed in ``unavailable`` with the reason."""
+
+    values: Mapping[str, Any]
+    unavailable: Mapping[str, UnitError]
+
+
+def _number(value: Any) -> float:
+    return float(value)
+
+
+def facts_of(app: Application) -> Facts:
+    """Derive the facts of an application. Numbers become floats, dates stay dates."""
+    unavailable: dict[str, UnitError] = {}
+    values: dict[str, Any] = {}
+    for path, convert in (
+        ("capacity.kw", app.capacity.kilowatts),
+        ("capacity.kva", app.capacity.kilovolt_amperes),
+    ):
+        try:
+            values[path] = _number(convert(app.power_factor))
+        except UnitError as error:
+            unavailable[path] = error
+    project = app.project
+    docs = app.documents
+    segments = app.works.segments
+    values.update(
+        {
+            "applied_on": app.applied_on,
+            "applicant.kind": app.applicant.kind.value,
+            "applicant.ownership": (
+                app.applicant.ownership.value if app.applicant.ownership else None
+            ),
+            "site.division": app.site.division.value,
+            "site.area": app.site.area.value,
+            "service": app.service.value,
+            "voltage.requested": app.voltage.value if app.voltage else None,
+            "voltage.requested_class": (
+                None if app.voltage is None else ("low" if app.voltage.is_low else "high")
+            ),
+            "supply_mode": app.supply_mode.value,
+            "channel": app.channel.value,
+            "simple_case": app.simple_case,
+            "documents.kinds": [d.kind for d in docs],
+            "documents.e_licence": [d.kind for d in docs if d.source.value == "e_licence"],
+            "documents.tolerance_letter": any(d.source.value == "tolerance_letter" for d in docs),
+            "documents.paper": any(d.form.value == "paper" for d in docs),
+            "project.known": project is not None,
+            "project.has_electricity_demand": bool(project and project.has_electricity_demand),
+            "works.external": bool(segments),
+            "works.length_m": _number(app.works.length_m),
+            "works.crossings": [c.value for c in app.works.crossings],
+            "works.segments": [
+                {
+                    "length_m": _number(s.length_m),
+                    "laying": s.laying.value,
+                    "crossings": [c.value for c in s.crossings],
+                }
+                for s in segments
+            ],
+            "bundle.utilities": sorted(r.utility.value for r in app.bundle),
+        }
+    )
+    for name in (
+        "project_approval",
+        "land_use_permit",
+        "planning_permit",
+        "construction_permit",
+        "completion_acceptance",
+    ):
+        when: date | None = getattr(project, name) if project else None
+        values[f"project.{name}"] = when
+    return Facts(values=values, unavailable=unavailable)

@@ -1,0 +1,1 @@
+"""Helpers for tests: hypothesis strategies that build valid gridconnect values."""
