@@ -42,7 +42,8 @@ def get_engine(name: str | None = None) -> Engine:
         return durable.DurableEngine()
     if name == "durable":
         raise EngineError(
-            "durable_rules cannot be imported on this Python", "此 Python 环境无法导入 durable_rules"
+            "durable_rules cannot be imported on this Python",
+            "此 Python 环境无法导入 durable_rules",
         )
     warnings.warn(
         "durable_rules cannot be imported; using the reference engine",

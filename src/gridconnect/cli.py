@@ -82,15 +82,24 @@ def _emit(data: Any) -> None:
 
 
 FORMAT = click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
     help="Text for people, JSON for programs.",
 )
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="gridconnect")
-@click.option("--rules", "rules", multiple=True, type=click.Path(dir_okay=False),
-              help="A local rules file (.toml) or plugin module (.py); repeatable.")
+@click.option(
+    "--rules",
+    "rules",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    help="A local rules file (.toml) or plugin module (.py); repeatable.",
+)
 @click.option("--disable", multiple=True, help="Do not load the plugin with this name; repeatable.")
 @click.pass_context
 def cli(ctx: click.Context, rules: Sequence[str], disable: Sequence[str]) -> None:
@@ -106,22 +115,27 @@ def cli(ctx: click.Context, rules: Sequence[str], disable: Sequence[str]) -> Non
 def validate(files: Sequence[str], fmt: str) -> None:
     """Check application files; print each one's normalised form."""
     failed: list[InputError] = []
-    results = []
+    results: list[dict[str, Any]] = []
     for path in files:
         try:
             app = load_file(path, Application)
         except InputError as error:
             failed.append(error)
-            results.append({"file": path, "valid": False, "problems": [
-                {"path": p.path, "en": p.en, "zh": p.zh} for p in error.problems]})
+            results.append(
+                {
+                    "file": path,
+                    "valid": False,
+                    "problems": [{"path": p.path, "en": p.en, "zh": p.zh} for p in error.problems],
+                }
+            )
             continue
         results.append({"file": path, "valid": True, "application": json.loads(dumps(app))})
         if fmt == "text":
             click.echo(f"{path}: valid / 有效")
     if fmt == "json":
         _emit(results)
-    for error in failed:
-        click.echo(str(error), err=True)
+    for invalid in failed:
+        click.echo(str(invalid), err=True)
     if failed:
         raise SystemExit(2)
 
@@ -135,15 +149,27 @@ def schema(name: str) -> None:
 
 @cli.command("evaluate")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@click.option("--as-of", callback=_date, help="Rules in force on this date (default: date applied).")
-@click.option("--engine", type=click.Choice(ENGINES), default=None,
-              help="Rules engine (default: durable, or reference where it cannot be imported).")
+@click.option(
+    "--as-of", callback=_date, help="Rules in force on this date (default: date applied)."
+)
+@click.option(
+    "--engine",
+    type=click.Choice(ENGINES),
+    default=None,
+    help="Rules engine (default: durable, or reference where it cannot be imported).",
+)
 @FORMAT
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
 @click.pass_context
 @_guard
-def evaluate_cmd(ctx: click.Context, files: Sequence[str], as_of: date | None,
-                 engine: str | None, fmt: str, lang: str) -> None:
+def evaluate_cmd(
+    ctx: click.Context,
+    files: Sequence[str],
+    as_of: date | None,
+    engine: str | None,
+    fmt: str,
+    lang: str,
+) -> None:
     """Decide applications: track, supply, approval, documents and time limits, with sources."""
     registry = _registry(ctx)
     apps = [load_file(path, Application) for path in files]
@@ -156,12 +182,16 @@ def evaluate_cmd(ctx: click.Context, files: Sequence[str], as_of: date | None,
 
 @cli.command()
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--as-of", callback=_date, help="Rules in force on this date (default: date applied).")
+@click.option(
+    "--as-of", callback=_date, help="Rules in force on this date (default: date applied)."
+)
 @click.option("--engine", type=click.Choice(ENGINES), default=None)
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
 @click.pass_context
 @_guard
-def explain(ctx: click.Context, file: str, as_of: date | None, engine: str | None, lang: str) -> None:
+def explain(
+    ctx: click.Context, file: str, as_of: date | None, engine: str | None, lang: str
+) -> None:
     """Print the derivation of a decision: every rule that matched, why, and its source."""
     app = load_file(file, Application)
     decision = evaluate(app, as_of, engine, registry=_registry(ctx))
@@ -173,8 +203,11 @@ def calendar() -> None:
     """Count Chinese working days (工作日), holidays and 调休 included."""
 
 
-LENIENT = click.option("--lenient", is_flag=True,
-                       help="Allow years whose holiday notice is not encoded (result provisional).")
+LENIENT = click.option(
+    "--lenient",
+    is_flag=True,
+    help="Allow years whose holiday notice is not encoded (result provisional).",
+)
 
 
 @calendar.command("add")
@@ -191,8 +224,14 @@ def calendar_add(start: str, n: int, lenient: bool, fmt: str) -> None:
     due = cal.add_working_days(day, n)
     provisional = cal.is_provisional(due)
     if fmt == "json":
-        _emit({"start": day.isoformat(), "working_days": n, "date": due.isoformat(),
-               "provisional": provisional})
+        _emit(
+            {
+                "start": day.isoformat(),
+                "working_days": n,
+                "date": due.isoformat(),
+                "provisional": provisional,
+            }
+        )
     else:
         click.echo(due.isoformat() + (" (provisional / 暂定)" if provisional else ""))
 
@@ -206,12 +245,19 @@ def calendar_add(start: str, n: int, lenient: bool, fmt: str) -> None:
 def calendar_between(start: str, end: str, lenient: bool, fmt: str) -> None:
     """Working days after START up to and including END."""
     a, b = _date(None, None, start), _date(None, None, end)
-    assert a is not None and b is not None
+    assert a is not None
+    assert b is not None
     cal = national_calendar(strict=not lenient)
     n = cal.working_days_between(a, b)
     if fmt == "json":
-        _emit({"start": a.isoformat(), "end": b.isoformat(), "working_days": n,
-               "provisional": cal.is_provisional(a) or cal.is_provisional(b)})
+        _emit(
+            {
+                "start": a.isoformat(),
+                "end": b.isoformat(),
+                "working_days": n,
+                "provisional": cal.is_provisional(a) or cal.is_provisional(b),
+            }
+        )
     else:
         click.echo(str(n))
 
@@ -223,8 +269,13 @@ def plugins(ctx: click.Context, fmt: str) -> None:
     """Loaded plugins: distribution, version, jurisdictions and number of rules."""
     registry = _registry(ctx)
     rows = [
-        {"plugin": p.name, "distribution": p.distribution, "version": p.version,
-         "jurisdictions": [j.alias for j in p.jurisdictions], "rules": p.rule_count}
+        {
+            "plugin": p.name,
+            "distribution": p.distribution,
+            "version": p.version,
+            "jurisdictions": [j.alias for j in p.jurisdictions],
+            "rules": p.rule_count,
+        }
         for p in registry.plugins
     ]
     errors = [str(e) for e in registry.errors]
@@ -232,8 +283,10 @@ def plugins(ctx: click.Context, fmt: str) -> None:
         _emit({"plugins": rows, "errors": errors})
         return
     for r in rows:
-        click.echo(f"{r['plugin']:<24} {r['distribution'] or '-'} {r['version'] or ''}  "
-                   f"{', '.join(r['jurisdictions']) or '-'}  {r['rules']} rules")
+        click.echo(
+            f"{r['plugin']:<24} {r['distribution'] or '-'} {r['version'] or ''}  "
+            f"{', '.join(r['jurisdictions']) or '-'}  {r['rules']} rules"
+        )
 
 
 @cli.command()
@@ -244,7 +297,9 @@ def jurisdictions(ctx: click.Context, fmt: str) -> None:
     cat = _registry(ctx).catalogue
     rows = [
         {"code": j.code, "alias": j.alias, "zh": j.name.zh, "en": j.name.en, "parent": j.parent}
-        for j in sorted(cat.jurisdictions.values(), key=lambda j: [x.code for x in cat.chain(j.code)])
+        for j in sorted(
+            cat.jurisdictions.values(), key=lambda j: [x.code for x in cat.chain(j.code)]
+        )
     ]
     if fmt == "json":
         _emit(rows)
@@ -264,12 +319,19 @@ def rules(ctx: click.Context, jurisdiction: str, as_of: date | None, fmt: str) -
     book = _registry(ctx).catalogue.rulebook(jurisdiction, as_of or date.today())
     rows = [
         {
-            "id": b.id, "jurisdiction": b.rule.jurisdiction, "title": b.rule.title.en,
-            "title_zh": b.rule.title.zh, "effective_from": b.rule.effective_from.isoformat(),
-            "effective_until": b.rule.effective_until.isoformat() if b.rule.effective_until else None,
-            "when": render(b.rule.when), "parameters": dict(b.parameters),
+            "id": b.id,
+            "jurisdiction": b.rule.jurisdiction,
+            "title": b.rule.title.en,
+            "title_zh": b.rule.title.zh,
+            "effective_from": b.rule.effective_from.isoformat(),
+            "effective_until": b.rule.effective_until.isoformat()
+            if b.rule.effective_until
+            else None,
+            "when": render(b.rule.when),
+            "parameters": dict(b.parameters),
             "exception_to": list(b.rule.exception_to),
-            "citation": b.rule.citation.short(), "confidence": b.rule.citation.confidence.value,
+            "citation": b.rule.citation.short(),
+            "confidence": b.rule.citation.confidence.value,
         }
         for b in book.rules
     ]
@@ -278,7 +340,9 @@ def rules(ctx: click.Context, jurisdiction: str, as_of: date | None, fmt: str) -
         return
     click.echo(f"{book!r}")
     for r in rows:
-        click.echo(f"- {r['id']}  {r['title_zh']}\n    when: {r['when']}\n    source: {r['citation']}")
+        click.echo(
+            f"- {r['id']}  {r['title_zh']}\n    when: {r['when']}\n    source: {r['citation']}"
+        )
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -111,7 +111,9 @@ class Decision:
     def family(self, name: str) -> Mapping[str, Value]:
         """Every decided slot of a family, e.g. ``family("document")``."""
         prefix = name + "."
-        return {s[len(prefix) :]: c.value for s, c in self.conclusions.items() if s.startswith(prefix)}
+        return {
+            s[len(prefix) :]: c.value for s, c in self.conclusions.items() if s.startswith(prefix)
+        }
 
     @property
     def documents_required(self) -> tuple[str, ...]:
@@ -245,8 +247,13 @@ def decide(
         due, provisional = _due(c.value, start, calendar)
         deadlines.append(
             Deadline(
-                slot=slot, limit=c.value, start=start, start_basis=basis, due=due,
-                provisional=provisional, rule=c.rule,
+                slot=slot,
+                limit=c.value,
+                start=start,
+                start_basis=basis,
+                due=due,
+                provisional=provisional,
+                rule=c.rule,
             )
         )
 
@@ -311,8 +318,14 @@ def decision_schema() -> dict[str, Any]:
         "x-schema-version": DECISION_SCHEMA_VERSION,
         "type": "object",
         "required": [
-            "schema_version", "application_id", "as_of", "jurisdictions", "engine",
-            "conclusions", "deadlines", "trace",
+            "schema_version",
+            "application_id",
+            "as_of",
+            "jurisdictions",
+            "engine",
+            "conclusions",
+            "deadlines",
+            "trace",
         ],
         "additionalProperties": False,
         "properties": {
@@ -333,7 +346,15 @@ def decision_schema() -> dict[str, Any]:
                 "type": "array",
                 "items": {
                     "type": "object",
-                    "required": ["slot", "limit", "start", "start_basis", "due", "provisional", "rule"],
+                    "required": [
+                        "slot",
+                        "limit",
+                        "start",
+                        "start_basis",
+                        "due",
+                        "provisional",
+                        "rule",
+                    ],
                     "properties": {
                         "slot": {"type": "string"},
                         "limit": value,
@@ -350,8 +371,16 @@ def decision_schema() -> dict[str, Any]:
                 "items": {
                     "type": "object",
                     "required": [
-                        "rule", "title", "jurisdiction", "condition", "facts", "parameters",
-                        "sets", "outcome", "by", "citation",
+                        "rule",
+                        "title",
+                        "jurisdiction",
+                        "condition",
+                        "facts",
+                        "parameters",
+                        "sets",
+                        "outcome",
+                        "by",
+                        "citation",
                     ],
                     "properties": {
                         "outcome": {"enum": ["won", "agreed", "lost_to_exception", "shadowed"]},

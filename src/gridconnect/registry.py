@@ -96,7 +96,9 @@ class Registry:
         disabled = {d.strip() for d in disable if d.strip()}
         local = list(local)
         if environment:
-            disabled |= {d.strip() for d in os.environ.get("GRIDCONNECT_DISABLE", "").split(",") if d.strip()}
+            disabled |= {
+                d.strip() for d in os.environ.get("GRIDCONNECT_DISABLE", "").split(",") if d.strip()
+            }
             local += [p for p in os.environ.get("GRIDCONNECT_RULES", "").split(os.pathsep) if p]
         self.errors: list[PluginError] = []
         self.plugins: list[PluginInfo] = []
@@ -148,14 +150,20 @@ class Registry:
         jurisdictions = call("gridconnect_jurisdictions")
         sources = call("gridconnect_rule_sources")
         kinds = call("gridconnect_document_kinds")
-        for item, cls in [(j, Jurisdiction) for j in jurisdictions] + [
-            (s, RuleSource) for s in sources
-        ] + [(k, DocumentKind) for k in kinds]:
+        for item, cls in (
+            [(j, Jurisdiction) for j in jurisdictions]
+            + [(s, RuleSource) for s in sources]
+            + [(k, DocumentKind) for k in kinds]
+        ):
             if not isinstance(item, cls):
                 raise TypeError(f"a hook returned {type(item).__name__}, expected {cls.__name__}")
         return PluginInfo(
-            name=name, distribution=dist, version=version, jurisdictions=jurisdictions,
-            sources=sources, document_kinds=kinds,
+            name=name,
+            distribution=dist,
+            version=version,
+            jurisdictions=jurisdictions,
+            sources=sources,
+            document_kinds=kinds,
         )
 
     def _accept(self, loaded: list[tuple[PluginInfo, object]]) -> Catalogue:
@@ -182,23 +190,30 @@ class Registry:
                     )
                 except GridconnectError as error:
                     self.pm.unregister(obj)
-                    self.errors.append(_plugin_error(info.name, info.distribution, info.version, error))
+                    self.errors.append(
+                        _plugin_error(info.name, info.distribution, info.version, error)
+                    )
                     continue
                 accepted.append(info)
             if not progress:
                 for info, obj in pending:
                     known = {j.code for p in accepted for j in p.jurisdictions}
                     missing = sorted(
-                        ({j.parent for j in info.jurisdictions if j.parent}
-                         | {s.jurisdiction for s in info.sources})
-                        - known - {j.code for j in info.jurisdictions}
+                        (
+                            {j.parent for j in info.jurisdictions if j.parent}
+                            | {s.jurisdiction for s in info.sources}
+                        )
+                        - known
+                        - {j.code for j in info.jurisdictions}
                     )
                     self.pm.unregister(obj)
                     self.errors.append(
                         PluginError(
                             f"depends on jurisdiction(s) {', '.join(missing)} that no loaded plugin defines",
                             f"依赖的辖区 {', '.join(missing)} 未由任何已加载的插件定义",
-                            plugin=info.name, distribution=info.distribution, version=info.version,
+                            plugin=info.name,
+                            distribution=info.distribution,
+                            version=info.version,
                         )
                     )
                 break
@@ -225,7 +240,9 @@ class Registry:
         return {k.id: k for p in self.plugins for k in p.document_kinds}
 
 
-def _plugin_error(name: str, dist: str | None, version: str | None, error: BaseException) -> PluginError:
+def _plugin_error(
+    name: str, dist: str | None, version: str | None, error: BaseException
+) -> PluginError:
     if isinstance(error, GridconnectError):
         en, zh = error.en, error.zh
     else:

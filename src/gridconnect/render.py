@@ -39,16 +39,24 @@ VALUES: Mapping[str, tuple[str, str]] = {
     "city": ("city", "市级"),
     "province": ("province", "省级"),
 }
-UNITS = {"working_day": ("working days", "个工作日"), "calendar_day": ("calendar days", "个自然日"),
-         "day": ("days (天)", "天")}
+UNITS = {
+    "working_day": ("working days", "个工作日"),
+    "calendar_day": ("calendar days", "个自然日"),
+    "day": ("days (天)", "天"),
+}
 
 
 def _label(slot: str, zh: bool) -> str:
     if slot in LABELS:
         return LABELS[slot][zh]
     family, _, name = slot.partition(".")
-    fam = {"stage": ("stage", "环节时限"), "document": ("document", "材料"),
-           "permit": ("permit", "许可"), "service": ("service", "服务"), "note": ("note", "说明")}
+    fam = {
+        "stage": ("stage", "环节时限"),
+        "document": ("document", "材料"),
+        "permit": ("permit", "许可"),
+        "service": ("service", "服务"),
+        "note": ("note", "说明"),
+    }
     return f"{fam.get(family, (family, family))[zh]} {name}"
 
 
@@ -79,8 +87,10 @@ def render_decision(decision: Decision, lang: str = "zh") -> str:
     for d in decision.deadlines:
         mark = (" (暂定)" if zh else " (provisional)") if d.provisional else ""
         due = "截止" if zh else "due"
-        lines.append(f"  {_label(d.slot, zh)} {due} {d.due}{mark}  ({_value(d.limit, zh)}, "
-                     f"{'起算' if zh else 'from'} {d.start})")
+        lines.append(
+            f"  {_label(d.slot, zh)} {due} {d.due}{mark}  ({_value(d.limit, zh)}, "
+            f"{'起算' if zh else 'from'} {d.start})"
+        )
     if not decision.conclusions:
         lines.append("  " + ("没有规则适用" if zh else "no rule applies"))
     return "\n".join(lines)
@@ -90,7 +100,8 @@ def render_explanation(decision: Decision, lang: str = "zh") -> str:
     """The trace as a derivation: each rule, why it matched, what became of it, and its source."""
     zh = lang == "zh"
     outcome = {
-        "won": ("decides", "采用"), "agreed": ("agrees", "一致"),
+        "won": ("decides", "采用"),
+        "agreed": ("agrees", "一致"),
         "lost_to_exception": ("overridden by exception", "被例外规则排除"),
         "shadowed": ("shadowed by a more specific jurisdiction", "被更具体辖区的规则取代"),
     }
@@ -110,8 +121,10 @@ def render_explanation(decision: Decision, lang: str = "zh") -> str:
         lines.append(f"   {'结论' if zh else 'sets'}: {sets} → {outcome[t.outcome][zh]}{by}")
         c = t.citation
         src = " ".join(x for x in (c.title, c.number or "", c.article or "") if x)
-        lines.append(f"   {'依据' if zh else 'source'}: {src}; {c.issuer}; "
-                     f"{c.date or ''} [{c.confidence.value}]")
+        lines.append(
+            f"   {'依据' if zh else 'source'}: {src}; {c.issuer}; "
+            f"{c.date or ''} [{c.confidence.value}]"
+        )
         if c.quote:
             lines.append(f"   「{c.quote}」")
         if c.note:

@@ -16,7 +16,7 @@ import attrs
 
 from gridconnect.rules.conditions import Condition
 
-__all__ = ["Engine", "Matcher", "MatchRule"]
+__all__ = ["Engine", "MatchRule", "Matcher"]
 
 
 @attrs.frozen

@@ -139,7 +139,7 @@ def evaluate_condition(cond: Condition, facts: Mapping[str, Any]) -> bool:
         if isinstance(node, Present):
             return (get(node.path) is not None) == node.present
         if isinstance(node, Quant):
-            items = get(node.path) or []
+            items: list[Any] = get(node.path) or []
             check = (
                 (lambda x: ev(node.where, x, None, True))
                 if items and isinstance(items[0], dict)
@@ -151,7 +151,8 @@ def evaluate_condition(cond: Condition, facts: Mapping[str, Any]) -> bool:
             return False
         if isinstance(node, In):
             return value in node.values
-        assert isinstance(node, Cmp) and not isinstance(node.value, ParamRef)
+        assert isinstance(node, Cmp)
+        assert not isinstance(node.value, ParamRef)
         other = node.value
         return bool(
             {
@@ -163,3 +164,5 @@ def evaluate_condition(cond: Condition, facts: Mapping[str, Any]) -> bool:
                 "ge": lambda: value >= other,
             }[node.op]()
         )
+
+    return ev(cond, facts, None, False)

@@ -6,6 +6,7 @@ raise :class:`~gridconnect.errors.FieldValueError` with a message in English and
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Mapping
 from datetime import date
@@ -211,7 +212,7 @@ class ProjectFacts:
         seen: list[tuple[str, date]] = [
             (n, d) for n in order if (d := getattr(self, n)) is not None
         ]
-        for (a, da), (b, db) in zip(seen, seen[1:], strict=False):
+        for (a, da), (b, db) in itertools.pairwise(seen):
             if db < da:
                 raise _err(b, f"is earlier than {a}", f"早于 {a}")
 
@@ -261,7 +262,11 @@ def _details(_: Any, attribute: attrs.Attribute[Any], value: Mapping[str, Any]) 
         if not _SLUG.fullmatch(key):
             raise _err(attribute.name, "keys must be lower-case slugs", "键须为小写标识符")
         if not isinstance(item, str | int | bool) or isinstance(item, float):
-            raise _err(attribute.name, "values must be text, integers or booleans", "值须为文本、整数或布尔值")
+            raise _err(
+                attribute.name,
+                "values must be text, integers or booleans",
+                "值须为文本、整数或布尔值",
+            )
 
 
 @attrs.frozen(kw_only=True)

@@ -41,7 +41,7 @@ MAX_DEPTH = 32
 """Deepest nesting of objects and lists accepted."""
 
 
-class _Collected(Exception):
+class _CollectedError(Exception):
     """Problems found below one value, with paths relative to it."""
 
     def __init__(self, problems: list[Problem]) -> None:
@@ -57,7 +57,7 @@ def _join(prefix: str, path: str) -> str:
 
 def _relocate(error: BaseException, at: str) -> list[Problem]:
     """Turn an exception raised while structuring the value at ``at`` into located problems."""
-    if isinstance(error, _Collected):
+    if isinstance(error, _CollectedError):
         return [attrs.evolve(p, path=_join(at, p.path)) for p in error.problems]
     if isinstance(error, FieldValueError):
         path = at if error.field is None else _join(at, error.field)
@@ -129,14 +129,16 @@ def _structure_enum(value: Any, cls: type[enum.Enum]) -> enum.Enum:
         raise FieldValueError(f"must be one of: {allowed}", f"须为以下之一：{allowed}") from None
 
 
-def _structure_via_constructor(value: Any, cls: type[T]) -> T:
+def _structure_via_constructor(value: Any, cls: Callable[[str], T]) -> T:
     if not isinstance(value, str):
         raise _expect(str, "text", "文本")
     return cls(value)
 
 
 def _is_optional(t: Any) -> bool:
-    return typing.get_origin(t) in (typing.Union, types.UnionType) and type(None) in typing.get_args(t)
+    return typing.get_origin(t) in (typing.Union, types.UnionType) and type(
+        None
+    ) in typing.get_args(t)
 
 
 def _structure_optional(value: Any, t: Any) -> Any:
@@ -163,7 +165,7 @@ def _structure_tuple(value: Any, t: Any) -> tuple[Any, ...]:
         except Exception as error:  # collected, then reported together
             problems += _relocate(error, f"[{index}]")
     if problems:
-        raise _Collected(problems)
+        raise _CollectedError(problems)
     return tuple(items)
 
 
@@ -209,14 +211,26 @@ def _make_attrs_hook(cls: type[Any]) -> Callable[[Any, Any], Any]:
             except Exception as error:  # collected, then reported together
                 problems += _relocate(error, f.name)
         if problems:
-            raise _Collected(problems)
+            raise _CollectedError(problems)
         return cls(**kwargs)
 
     return structure_attrs
 
 
+def _identifier_value(value: Any) -> str:
+    text: str = value.value
+    return text
+
+
 def _unstructure_decimal(value: Decimal) -> int | float:
     return int(value) if value == value.to_integral_value() else float(value)
+
+
+def _is(exact: type) -> Callable[[Any], bool]:
+    def predicate(t: Any) -> bool:
+        return t is exact
+
+    return predicate
 
 
 def _build_converter() -> cattrs.Converter:
@@ -231,13 +245,15 @@ def _build_converter() -> cattrs.Converter:
         (Decimal, _structure_decimal),
         (date, _structure_date),
     ):
-        conv.register_structure_hook_func(lambda t, exact=exact: t is exact, hook)
-    conv.register_structure_hook_func(
-        lambda t: isinstance(t, type) and issubclass(t, enum.Enum), _structure_enum
-    )
+        conv.register_structure_hook_func(_is(exact), hook)
+    from gridconnect.model import enums
+
+    # Registered per class: cattrs would otherwise treat a StrEnum as plain text.
+    for name in enums.__all__:
+        conv.register_structure_hook(getattr(enums, name), _structure_enum)
     for ident in (CreditCode, DivisionCode, ResidentId):
         conv.register_structure_hook(ident, _structure_via_constructor)
-        conv.register_unstructure_hook(ident, lambda v: v.value)
+        conv.register_unstructure_hook(ident, _identifier_value)
     conv.register_structure_hook_func(_is_optional, _structure_optional)
     conv.register_structure_hook_func(_is_tuple, _structure_tuple)
     conv.register_structure_hook_func(_is_str_mapping, _structure_mapping)
@@ -248,7 +264,7 @@ def _build_converter() -> cattrs.Converter:
         lambda t: isinstance(t, type) and issubclass(t, enum.Enum), lambda v: v.value
     )
     conv.register_unstructure_hook_func(
-        lambda t: isinstance(t, type) and issubclass(t, Mapping) or _is_str_mapping(t),
+        lambda t: (isinstance(t, type) and issubclass(t, Mapping)) or _is_str_mapping(t),
         lambda v: dict(v),
     )
     return conv
@@ -265,8 +281,13 @@ def _check_depth(value: Any, source: str | None) -> None:
         if isinstance(item, dict | list):
             if depth > MAX_DEPTH:
                 raise InputError(
-                    [Problem(path="$", en=f"nested deeper than {MAX_DEPTH} levels",
-                             zh=f"嵌套超过 {MAX_DEPTH} 层")],
+                    [
+                        Problem(
+                            path="$",
+                            en=f"nested deeper than {MAX_DEPTH} levels",
+                            zh=f"嵌套超过 {MAX_DEPTH} 层",
+                        )
+                    ],
                     source=source,
                 )
             children = item.values() if isinstance(item, dict) else item
@@ -303,22 +324,37 @@ def loads(text: str | bytes, cls: type[T], *, source: str | None = None) -> T:
     """Parse JSON text into a model object; size, nesting and syntax are checked first."""
     if len(text) > MAX_INPUT_BYTES:
         raise InputError(
-            [Problem(path="$", en=f"larger than {MAX_INPUT_BYTES} bytes",
-                     zh=f"超过 {MAX_INPUT_BYTES} 字节")],
+            [
+                Problem(
+                    path="$",
+                    en=f"larger than {MAX_INPUT_BYTES} bytes",
+                    zh=f"超过 {MAX_INPUT_BYTES} 字节",
+                )
+            ],
             source=source,
         )
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:
         raise InputError(
-            [Problem(path=f"line {error.lineno} column {error.colno}",
-                     en=f"not valid JSON: {error.msg}", zh="不是有效的 JSON")],
+            [
+                Problem(
+                    path=f"line {error.lineno} column {error.colno}",
+                    en=f"not valid JSON: {error.msg}",
+                    zh="不是有效的 JSON",
+                )
+            ],
             source=source,
         ) from None
     except (RecursionError, UnicodeDecodeError):
         raise InputError(
-            [Problem(path="$", en="not readable JSON (bad encoding or nesting)",
-                     zh="无法读取的 JSON（编码或嵌套有误）")],
+            [
+                Problem(
+                    path="$",
+                    en="not readable JSON (bad encoding or nesting)",
+                    zh="无法读取的 JSON（编码或嵌套有误）",
+                )
+            ],
             source=source,
         ) from None
     return structure(data, cls, source=source)

@@ -89,7 +89,9 @@ def _substitute(cond: Condition, values: Mapping[str, Any]) -> Condition:
 
 def _param_refs(rule: Rule) -> list[str]:
     refs = [
-        n.value.name for n in walk(rule.when) if isinstance(n, Cmp) and isinstance(n.value, ParamRef)
+        n.value.name
+        for n in walk(rule.when)
+        if isinstance(n, Cmp) and isinstance(n.value, ParamRef)
     ]
     refs += [v.name for v in rule.then.values() if isinstance(v, ParamRef)]
     return refs
@@ -104,7 +106,9 @@ def _top_paths(cond: Condition) -> list[str]:
     return out
 
 
-def _effect_value(value: Value | ParamRef, param: tuple[Parameter, ParameterVersion] | None) -> Value:
+def _effect_value(
+    value: Value | ParamRef, param: tuple[Parameter, ParameterVersion] | None
+) -> Value:
     if not isinstance(value, ParamRef):
         return value
     assert param is not None
@@ -160,7 +164,9 @@ class Catalogue:
         self._names: dict[str, str] = {}
         for j in jurisdictions:
             if j.code in self.jurisdictions:
-                raise RuleDataError(f"jurisdiction {j.code} is declared twice", f"辖区 {j.code} 重复声明")
+                raise RuleDataError(
+                    f"jurisdiction {j.code} is declared twice", f"辖区 {j.code} 重复声明"
+                )
             self.jurisdictions[j.code] = j
             for name in (j.code, j.alias, *j.aliases):
                 self._names[name.lower()] = j.code
@@ -199,8 +205,10 @@ class Catalogue:
         for rule_id, versions in by_id.items():
             if len({v.jurisdiction for v in versions}) > 1:
                 raise RuleDataError(
-                    "one rule id is used by two jurisdictions", "同一规则 id 被两个辖区使用",
-                    file=versions[1].source, rule=rule_id,
+                    "one rule id is used by two jurisdictions",
+                    "同一规则 id 被两个辖区使用",
+                    file=versions[1].source,
+                    rule=rule_id,
                 )
             for i, a in enumerate(versions):
                 for b in versions[i + 1 :]:
@@ -209,7 +217,8 @@ class Catalogue:
                             f"two versions are in force at once ({a.effective_from} and "
                             f"{b.effective_from}); make their effective ranges disjoint",
                             f"两个版本的生效期重叠（{a.effective_from} 与 {b.effective_from}）",
-                            file=b.source, rule=rule_id,
+                            file=b.source,
+                            rule=rule_id,
                         )
         for rule in self.rules:
             for target in rule.exception_to:
@@ -217,12 +226,15 @@ class Catalogue:
                     raise RuleDataError(
                         f"exception_to names unknown rule {target!r}",
                         f"exception_to 指向不存在的规则 {target!r}",
-                        file=rule.source, rule=rule.id,
+                        file=rule.source,
+                        rule=rule.id,
                     )
                 if target == rule.id:
                     raise RuleDataError(
-                        "a rule cannot be an exception to itself", "规则不能是自身的例外",
-                        file=rule.source, rule=rule.id,
+                        "a rule cannot be an exception to itself",
+                        "规则不能是自身的例外",
+                        file=rule.source,
+                        rule=rule.id,
                     )
         self._check_cycles(by_id)
 
@@ -231,7 +243,8 @@ class Catalogue:
             raise RuleDataError(
                 f"parameter names of {juris.alias} start with {juris.namespace + '.'!r}",
                 f"{juris.alias} 的参数名须以 {juris.namespace + '.'!r} 开头",
-                file=p.source, rule=p.name,
+                file=p.source,
+                rule=p.name,
             )
         if p.name in self.parameters:
             raise RuleDataError(
@@ -243,7 +256,8 @@ class Catalogue:
                     raise RuleDataError(
                         f"two values are in force at once from {b.effective_from}",
                         f"自 {b.effective_from} 起两个取值同时有效",
-                        file=p.source, rule=p.name,
+                        file=p.source,
+                        rule=p.name,
                     )
         self.parameters[p.name] = p
 
@@ -270,7 +284,10 @@ class Catalogue:
             if isinstance(value, ParamRef):
                 p = self.parameters.get(value.name)
                 if p is None:
-                    fail(f"{slot}: unknown parameter {value.name!r}", f"{slot}：未知参数 {value.name!r}")
+                    fail(
+                        f"{slot}: unknown parameter {value.name!r}",
+                        f"{slot}：未知参数 {value.name!r}",
+                    )
                     return
                 stype = slot_type(slot)
                 assert stype is not None
@@ -300,8 +317,10 @@ class Catalogue:
                     cycle = " -> ".join([*path[path.index(nxt) :], nxt]) if nxt in path else nxt
                     rule = by_id[node][0]
                     raise RuleDataError(
-                        f"exceptions form a cycle: {cycle}", f"例外关系成环：{cycle}",
-                        file=rule.source, rule=node,
+                        f"exceptions form a cycle: {cycle}",
+                        f"例外关系成环：{cycle}",
+                        file=rule.source,
+                        rule=node,
                     )
                 if nxt not in state:
                     visit(nxt, [*path, nxt])
@@ -319,7 +338,8 @@ class Catalogue:
         if code is None:
             known = ", ".join(sorted(j.alias for j in self.jurisdictions.values()))
             raise RuleDataError(
-                f"unknown jurisdiction {name!r}; known: {known}", f"未知辖区 {name!r}；已有：{known}"
+                f"unknown jurisdiction {name!r}; known: {known}",
+                f"未知辖区 {name!r}；已有：{known}",
             )
         return self.jurisdictions[code]
 
@@ -371,7 +391,8 @@ class Catalogue:
                     f"on {as_of} the rule is in force but parameter {missing[0]!r} has no value "
                     "in force (or belongs to a jurisdiction outside this chain)",
                     f"{as_of} 规则有效，但参数 {missing[0]!r} 无有效取值",
-                    file=rule.source, rule=rule.id,
+                    file=rule.source,
+                    rule=rule.id,
                 )
             values = {n: in_force[n][1].value for n in refs}
             bound.append(
@@ -379,7 +400,9 @@ class Catalogue:
                     rule=rule,
                     condition=_substitute(rule.when, values),
                     then={
-                        slot: _effect_value(v, in_force.get(v.name) if isinstance(v, ParamRef) else None)
+                        slot: _effect_value(
+                            v, in_force.get(v.name) if isinstance(v, ParamRef) else None
+                        )
                         for slot, v in rule.then.items()
                     },
                     depth=depth[rule.jurisdiction],

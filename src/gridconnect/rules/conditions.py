@@ -127,7 +127,7 @@ class ConditionSyntaxError(ValueError):
 def _literal(value: Any, at: str) -> Scalar | ParamRef:
     if isinstance(value, dict):
         if set(value) != {"param"} or not isinstance(value["param"], str):
-            raise ConditionSyntaxError("a value table must be { param = \"name\" }", at)
+            raise ConditionSyntaxError('a value table must be { param = "name" }', at)
         return ParamRef(value["param"])
     if isinstance(value, str | int | float | bool | date) and not (
         isinstance(value, float) and value != value
@@ -188,7 +188,7 @@ def _parse_test(path: str, rest: Mapping[str, Any], at: str) -> Condition:
         )
     ((key, value),) = rest.items()
     if key in OPS:
-        return Cmp(path, key, _literal(value, at))  # type: ignore[arg-type]
+        return Cmp(path, key, _literal(value, at))
     if key == "in":
         if not isinstance(value, list) or not value:
             raise ConditionSyntaxError("'in' takes a non-empty list", at)
@@ -339,9 +339,7 @@ def nnf(cond: Condition, negate: bool = False) -> Condition:
     if isinstance(cond, Cmp):
         return Or((Present(cond.path, False), Cmp(cond.path, NEGATED[cond.op], cond.value)))
     # not (x in values): absent, or different from each value
-    return Or(
-        (Present(cond.path, False), And(tuple(Cmp(cond.path, "ne", v) for v in cond.values)))
-    )
+    return Or((Present(cond.path, False), And(tuple(Cmp(cond.path, "ne", v) for v in cond.values))))
 
 
 def _show(value: Scalar | ParamRef) -> str:

@@ -62,9 +62,7 @@ class FactType:
 
 
 def _enum(cls: type[Any], doc: str, optional: bool = False) -> FactType:
-    return FactType(
-        kind="enum", values=frozenset(m.value for m in cls), optional=optional, doc=doc
-    )
+    return FactType(kind="enum", values=frozenset(m.value for m in cls), optional=optional, doc=doc)
 
 
 def _num(unit: str, doc: str) -> FactType:
@@ -93,7 +91,9 @@ FACTS: Mapping[str, FactType] = {
     "capacity.kva": _num("kVA", "requested capacity in kVA"),
     "voltage.requested": _enum(VoltageLevel, "requested supply voltage", optional=True),
     "voltage.requested_class": FactType(
-        kind="enum", values=frozenset({"low", "high"}), optional=True,
+        kind="enum",
+        values=frozenset({"low", "high"}),
+        optional=True,
         doc="low (220/380 V) or high voltage, as requested",
     ),
     "supply_mode": _enum(SupplyMode, "single or dual supply"),

@@ -53,9 +53,7 @@ from gridconnect.rules.slots import slot_type
 
 __all__ = ["RuleSource", "load_rules_file", "parse_rules"]
 
-PARAMETER_UNITS = frozenset(
-    {"kW", "kVA", "m", "count", "working_day", "calendar_day", "day"}
-)
+PARAMETER_UNITS = frozenset({"kW", "kVA", "m", "count", "working_day", "calendar_day", "day"})
 
 
 @attrs.frozen(kw_only=True)
@@ -79,7 +77,9 @@ class _Reader:
         self.used: set[str] = set()
 
     def fail(self, en: str, zh: str) -> RuleDataError:
-        raise RuleDataError(f"{self.where}: {en}", f"{self.where}：{zh}", file=self.file, rule=self.rule)
+        raise RuleDataError(
+            f"{self.where}: {en}", f"{self.where}：{zh}", file=self.file, rule=self.rule
+        )
 
     def get(self, key: str, kind: type | tuple[type, ...], *, required: bool = True) -> Any:
         self.used.add(key)
@@ -150,11 +150,16 @@ def _limit(value: Any, r: _Reader, slot: str) -> Limit | ParamRef:
         if key == "param" and isinstance(amount, str):
             return ParamRef(amount)
         units = {"working_days": "working_day", "calendar_days": "calendar_day", "days": "day"}
-        if key in units and isinstance(amount, int) and not isinstance(amount, bool) and amount >= 0:
+        if (
+            key in units
+            and isinstance(amount, int)
+            and not isinstance(amount, bool)
+            and amount >= 0
+        ):
             return Limit(amount=amount, unit=LimitUnit(units[key]))
     r.fail(
         f"{slot}: a time limit is {{ working_days = N }}, {{ calendar_days = N }}, "
-        "{ days = N } (天, unit unstated) or { param = \"name\" }",
+        '{ days = N } (天, unit unstated) or { param = "name" }',
         f"{slot}：时限写作 {{ working_days = N }}、{{ calendar_days = N }}、{{ days = N }} 或参数",
     )
     raise AssertionError  # unreachable: fail raises
@@ -172,10 +177,14 @@ def _effect(slot: str, value: Any, r: _Reader) -> Value | ParamRef:
     if stype.kind == "limit":
         return _limit(value, r, slot)
     if stype.kind == "text":
-        if isinstance(value, dict) and set(value) == {"en", "zh"}:
-            if isinstance(value["en"], str) and isinstance(value["zh"], str):
-                return Text(en=value["en"], zh=value["zh"])
-        r.fail(f"{slot}: a note is {{ en = \"...\", zh = \"...\" }}", f"{slot}：说明须含 en 与 zh")
+        if (
+            isinstance(value, dict)
+            and set(value) == {"en", "zh"}
+            and isinstance(value["en"], str)
+            and isinstance(value["zh"], str)
+        ):
+            return Text(en=value["en"], zh=value["zh"])
+        r.fail(f'{slot}: a note is {{ en = "...", zh = "..." }}', f"{slot}：说明须含 en 与 zh")
     if stype.kind == "bool" and isinstance(value, bool):
         return value
     if stype.kind == "int" and isinstance(value, int) and not isinstance(value, bool):
@@ -184,12 +193,16 @@ def _effect(slot: str, value: Any, r: _Reader) -> Value | ParamRef:
         if value in stype.values:
             return value
         allowed = ", ".join(sorted(stype.values))
-        r.fail(f"{slot}: {value!r} is not one of {allowed}", f"{slot}：{value!r} 不在 {allowed} 之中")
+        r.fail(
+            f"{slot}: {value!r} is not one of {allowed}", f"{slot}：{value!r} 不在 {allowed} 之中"
+        )
     r.fail(f"{slot}: expected a value of kind {stype.kind}", f"{slot}：取值类型应为 {stype.kind}")
     raise AssertionError
 
 
-def _rule(data: Any, index: int, jurisdiction: str, file: str, shared: Mapping[str, Citation]) -> Rule:
+def _rule(
+    data: Any, index: int, jurisdiction: str, file: str, shared: Mapping[str, Citation]
+) -> Rule:
     rule_id = data.get("id") if isinstance(data, dict) and isinstance(data.get("id"), str) else None
     r = _Reader(data, f"rules[{index}]", file, rule_id)
     r.get("id", str)
@@ -230,7 +243,9 @@ def _rule(data: Any, index: int, jurisdiction: str, file: str, shared: Mapping[s
 def _parameter(
     data: Any, index: int, jurisdiction: str, file: str, shared: Mapping[str, Citation]
 ) -> Parameter:
-    name = data.get("name") if isinstance(data, dict) and isinstance(data.get("name"), str) else None
+    name = (
+        data.get("name") if isinstance(data, dict) and isinstance(data.get("name"), str) else None
+    )
     r = _Reader(data, f"parameters[{index}]", file, name)
     r.get("name", str)
     title = _text(r, "title")
@@ -253,7 +268,9 @@ def _parameter(
         citation = _citation(v.get("citation", dict), f"{v.where}.citation", file, name, shared)
         v.done()
         versions.append(
-            ParameterVersion(value=value, effective_from=start, effective_until=until, citation=citation)
+            ParameterVersion(
+                value=value, effective_from=start, effective_until=until, citation=citation
+            )
         )
     r.done()
     return Parameter(
@@ -294,5 +311,7 @@ def load_rules_file(path: str | Path) -> RuleSource:
     except OSError as error:
         raise RuleDataError(f"cannot read: {error.strerror}", "无法读取文件", file=str(p)) from None
     except tomllib.TOMLDecodeError as error:
-        raise RuleDataError(f"not valid TOML: {error}", f"不是有效的 TOML：{error}", file=str(p)) from None
+        raise RuleDataError(
+            f"not valid TOML: {error}", f"不是有效的 TOML：{error}", file=str(p)
+        ) from None
     return parse_rules(data, str(p))

@@ -30,7 +30,9 @@ def _enum(doc: str, *values: str) -> SlotType:
 SLOTS: Mapping[str, SlotType] = {
     "track": _enum(
         "service track: 三零 (three_zero), 三省 (three_save) or neither (standard)",
-        "three_zero", "three_save", "standard",
+        "three_zero",
+        "three_save",
+        "standard",
     ),
     "supply": _enum("supply at low (220/380 V) or high voltage", "low_voltage", "high_voltage"),
     "zero_investment": SlotType("bool", doc="零投资: the utility invests up to the boundary"),
@@ -45,7 +47,9 @@ SLOTS: Mapping[str, SlotType] = {
     "approval.mode": _enum(
         "administrative approval of the access works: exempt (免审批), filing only (备案), "
         "or required (审批)",
-        "exempt", "filing", "required",
+        "exempt",
+        "filing",
+        "required",
     ),
     "approval.authority": _enum("level that approves", "district", "city", "province"),
     "approval.limit": SlotType("limit", doc="time limit for the approval"),

@@ -19,7 +19,9 @@ __all__ = ["gridconnect_document_kinds", "gridconnect_jurisdictions", "gridconne
 
 @hookimpl
 def gridconnect_jurisdictions() -> Sequence[Jurisdiction]:
-    return [Jurisdiction(code="CN", name=Text(en="China", zh="中国"), alias="cn", aliases=("china",))]
+    return [
+        Jurisdiction(code="CN", name=Text(en="China", zh="中国"), alias="cn", aliases=("china",))
+    ]
 
 
 @hookimpl
@@ -39,7 +41,11 @@ def gridconnect_document_kinds() -> Sequence[DocumentKind]:
         kind("identity", "identity document of the applicant", "用电人有效身份证明"),
         kind("property_certificate", "proof of property or right of use", "用电地址物权证明"),
         kind("business_licence", "business licence", "营业执照"),
-        kind("project_approval", "project approval, ratification or filing", "项目批准（核准、备案）文件"),
+        kind(
+            "project_approval",
+            "project approval, ratification or filing",
+            "项目批准（核准、备案）文件",
+        ),
         kind("land_use_permit", "land-use planning permit", "建设用地规划许可证"),
         kind("planning_permit", "construction-works planning permit", "建设工程规划许可证"),
         kind("construction_permit", "construction permit", "建筑工程施工许可证"),
