@@ -106,7 +106,7 @@ class Registry:
 
         from gridconnect.jurisdictions import national
 
-        candidates.append(("national", "gridconnect", _version("gridconnect"), lambda: national))
+        candidates.append(("national", "gridconnect", _version("gridconnect"), lambda: national.plugin))
         if entry_points:
             for ep in sorted(_entry_points(), key=lambda e: e.name):
                 dist = ep.dist.name if ep.dist else None

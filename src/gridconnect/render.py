@@ -34,7 +34,6 @@ VALUES: Mapping[str, tuple[str, str]] = {
     "exempt": ("exempt", "免审批"),
     "filing": ("filing only", "备案"),
     "required": ("required", "须审批"),
-    "waived": ("waived", "免提交"),
     "district": ("district", "区级"),
     "city": ("city", "市级"),
     "province": ("province", "省级"),
@@ -60,7 +59,9 @@ def _label(slot: str, zh: bool) -> str:
     return f"{fam.get(family, (family, family))[zh]} {name}"
 
 
-def _value(value: Value, zh: bool) -> str:
+def _value(value: Value, zh: bool, slot: str = "") -> str:
+    if slot.startswith("document."):
+        return {"required": ("required", "须提交"), "waived": ("waived", "免提交")}[str(value)][zh]
     if isinstance(value, Limit):
         en, cn = UNITS[value.unit.value]
         return f"{value.amount}{cn}" if zh else f"{value.amount} {en}"
@@ -83,7 +84,7 @@ def render_decision(decision: Decision, lang: str = "zh") -> str:
         f"{'适用规则日期' if zh else 'rules as of'} {decision.as_of}, {decision.engine})"
     ]
     for slot, c in sorted(decision.conclusions.items()):
-        lines.append(f"  {_label(slot, zh)}: {_value(c.value, zh)}    [{c.rule}]")
+        lines.append(f"  {_label(slot, zh)}: {_value(c.value, zh, slot)}    [{c.rule}]")
     for d in decision.deadlines:
         mark = (" (暂定)" if zh else " (provisional)") if d.provisional else ""
         due = "截止" if zh else "due"
@@ -116,7 +117,7 @@ def render_explanation(decision: Decision, lang: str = "zh") -> str:
         if t.parameters:
             params = ", ".join(f"{k}={v}" for k, v in t.parameters.items())
             lines.append(f"   {'参数' if zh else 'parameters'}: {params}")
-        sets = ", ".join(f"{_label(k, zh)}={_value(v, zh)}" for k, v in t.sets.items())
+        sets = ", ".join(f"{_label(k, zh)}={_value(v, zh, k)}" for k, v in t.sets.items())
         by = f" ({', '.join(t.by)})" if t.by else ""
         lines.append(f"   {'结论' if zh else 'sets'}: {sets} → {outcome[t.outcome][zh]}{by}")
         c = t.citation

@@ -1,0 +1,74 @@
+"""Shared machinery for jurisdiction plugins that ship their rules as TOML in a package.
+
+A city plugin is mostly declarations::
+
+    from gridconnect.plugin import PackagedRules, jurisdiction
+
+    plugin = PackagedRules(
+        __name__,
+        jurisdictions=[jurisdiction("440100", "广州市", "Guangzhou", "guangzhou", parent="440000")],
+        files=["rules.toml"],
+    )
+
+and its ``pyproject.toml`` names ``plugin`` in the ``gridconnect`` entry-point group.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Sequence
+from importlib.resources import files as resource_files
+
+from gridconnect.documents import DocumentKind
+from gridconnect.hookspecs import hookimpl
+from gridconnect.rules.catalogue import Jurisdiction
+from gridconnect.rules.loader import RuleSource, parse_rules
+from gridconnect.rules.model import Text
+
+__all__ = ["PackagedRules", "jurisdiction"]
+
+
+def jurisdiction(
+    code: str, zh: str, en: str, alias: str, *, parent: str | None, aliases: Sequence[str] = ()
+) -> Jurisdiction:
+    """A jurisdiction declaration in one line."""
+    return Jurisdiction(
+        code=code, name=Text(en=en, zh=zh), alias=alias, parent=parent, aliases=tuple(aliases)
+    )
+
+
+class PackagedRules:
+    """A plugin whose jurisdictions are declared in Python and whose rules are TOML files
+    inside the package. Files are read when the plugin is loaded, never at import time."""
+
+    def __init__(
+        self,
+        package: str,
+        *,
+        jurisdictions: Sequence[Jurisdiction],
+        files: Sequence[str] = ("rules.toml",),
+        document_kinds: Sequence[DocumentKind] = (),
+    ) -> None:
+        self.package = package
+        self.jurisdictions = tuple(jurisdictions)
+        self.files = tuple(files)
+        self.document_kinds = tuple(document_kinds)
+
+    def __repr__(self) -> str:
+        return f"<PackagedRules {self.package}: {', '.join(j.alias for j in self.jurisdictions)}>"
+
+    @hookimpl
+    def gridconnect_jurisdictions(self) -> Sequence[Jurisdiction]:
+        return self.jurisdictions
+
+    @hookimpl
+    def gridconnect_rule_sources(self) -> Sequence[RuleSource]:
+        sources = []
+        for name in self.files:
+            text = resource_files(self.package).joinpath(name).read_text("utf-8")
+            sources.append(parse_rules(tomllib.loads(text), f"{self.package}/{name}"))
+        return sources
+
+    @hookimpl
+    def gridconnect_document_kinds(self) -> Sequence[DocumentKind]:
+        return self.document_kinds

@@ -1,0 +1,114 @@
+"""Scenario files: the language of policy tests.
+
+A scenario file (``scenarios/*.toml`` in a plugin's test folder) lists cases: an application
+(a path relative to the file, or an inline table), an optional as-of date and engine, and the
+conclusions expected. Slots not listed are not checked; ``absent`` says a slot must stay
+undecided::
+
+    [[scenario]]
+    name = "Guangzhou: 180 kW small enterprise is low voltage and 三零"
+    application = "../../../examples/applications/guangzhou-180kw-small-enterprise.json"
+    expect = { track = "three_zero", supply = "low_voltage", "stage.whole_process" = { days = 7 } }
+    absent = ["approval.mode"]
+
+The pytest plugin of :mod:`gridconnect.testing.pytest_plugin` collects these files as tests.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from collections.abc import Iterator, Mapping
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from gridconnect.api import evaluate
+from gridconnect.decision import Decision, _plain
+from gridconnect.errors import RuleDataError
+from gridconnect.model.application import Application
+from gridconnect.model.codec import load_file, structure
+from gridconnect.registry import Registry
+
+__all__ = ["Scenario", "ScenarioFailure", "check_scenario", "load_scenarios"]
+
+_LIMIT_KEYS = {"working_days": "working_day", "calendar_days": "calendar_day", "days": "day"}
+
+
+@attrs.frozen(kw_only=True)
+class Scenario:
+    name: str
+    file: Path
+    application: Application
+    expect: Mapping[str, Any]
+    absent: tuple[str, ...] = ()
+    as_of: date | None = None
+    engine: str | None = None
+    trace_includes: tuple[str, ...] = ()
+
+
+class ScenarioFailure(AssertionError):
+    """A scenario's decision differs from what it expects."""
+
+
+def _expected(value: Any) -> Any:
+    if isinstance(value, dict) and len(value) == 1 and next(iter(value)) in _LIMIT_KEYS:
+        ((key, amount),) = value.items()
+        return {"amount": amount, "unit": _LIMIT_KEYS[key]}
+    return value
+
+
+def load_scenarios(path: str | Path) -> Iterator[Scenario]:
+    """Read every scenario of a file; bad files raise RuleDataError naming the file."""
+    p = Path(path)
+    try:
+        data = tomllib.loads(p.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise RuleDataError(f"cannot read scenarios: {error}", f"无法读取场景文件：{error}", file=str(p)) from None
+    for i, case in enumerate(data.get("scenario", [])):
+        name = case.get("name", f"scenario {i}")
+        unknown = set(case) - {"name", "application", "as_of", "engine", "expect", "absent", "trace_includes"}
+        if unknown:
+            raise RuleDataError(f"unknown key(s) {sorted(unknown)}", f"未知的键 {sorted(unknown)}", file=str(p), rule=name)
+        app_spec = case.get("application")
+        if isinstance(app_spec, str):
+            app = load_file(p.parent / app_spec, Application)
+        elif isinstance(app_spec, dict):
+            app = structure(json.loads(json.dumps(app_spec, default=str)), Application, source=f"{p}:{name}")
+        else:
+            raise RuleDataError("'application' is a path or a table", "'application' 须为路径或表", file=str(p), rule=name)
+        yield Scenario(
+            name=name,
+            file=p,
+            application=app,
+            expect={k: _expected(v) for k, v in case.get("expect", {}).items()},
+            absent=tuple(case.get("absent", ())),
+            as_of=case.get("as_of"),
+            engine=case.get("engine"),
+            trace_includes=tuple(case.get("trace_includes", ())),
+        )
+
+
+def check_scenario(scenario: Scenario, registry: Registry | None = None) -> Decision:
+    """Evaluate a scenario and raise :class:`ScenarioFailure` listing every difference."""
+    decision = evaluate(scenario.application, scenario.as_of, scenario.engine, registry=registry)
+    problems = []
+    for slot, want in scenario.expect.items():
+        got = decision.conclusions.get(slot)
+        got_plain = None if got is None else _plain(got.value)
+        if got_plain != want:
+            by = f" (by {got.rule})" if got else ""
+            problems.append(f"{slot}: expected {want!r}, got {got_plain!r}{by}")
+    for slot in scenario.absent:
+        if slot in decision.conclusions:
+            c = decision.conclusions[slot]
+            problems.append(f"{slot}: expected no decision, got {_plain(c.value)!r} by {c.rule}")
+    matched = {t.rule for t in decision.trace}
+    for rule in scenario.trace_includes:
+        if rule not in matched:
+            problems.append(f"rule {rule} was expected to match but did not")
+    if problems:
+        raise ScenarioFailure(f"{scenario.file}: {scenario.name}\n  " + "\n  ".join(problems))
+    return decision
