@@ -69,7 +69,7 @@ def evaluate(
     engine: str | Engine | None = None,
     *,
     registry: Registry | None = None,
-    strict_calendar: bool = True,
+    strict_calendar: bool = False,
 ) -> Decision:
     """Decide an application: track, supply, approval, documents, time limits, with the trace.
 
@@ -77,6 +77,9 @@ def evaluate(
     ``engine`` is ``"durable"`` (the default) or ``"reference"``. Raises
     :class:`~gridconnect.errors.ConflictError` when two rules disagree with neither above the
     other, and :class:`~gridconnect.errors.UnitError` when a kVA figure would be compared with kW.
+
+    A deadline that falls in a year whose holiday notice is not yet encoded is computed from the
+    ``holidays`` guess and marked ``provisional``; ``strict_calendar=True`` refuses it instead.
     """
     reg = registry or default_registry()
     eng = engine if not (engine is None or isinstance(engine, str)) else get_engine(engine)

@@ -69,7 +69,9 @@ def _date(_: Any, __: Any, value: str | None) -> date | None:
 def _registry(ctx: click.Context) -> Registry:
     obj = ctx.ensure_object(dict)
     if "registry" not in obj:
-        registry = Registry(local=obj.get("rules", ()), disable=obj.get("disable", ()))
+        registry = Registry(
+            local=obj.get("rules", ()), modules=obj.get("modules", ()), disable=obj.get("disable", ())
+        )
         for error in registry.errors:
             click.echo(f"warning / 警告: {error}", err=True)
         obj["registry"] = registry
@@ -100,12 +102,16 @@ FORMAT = click.option(
     type=click.Path(dir_okay=False),
     help="A local rules file (.toml) or plugin module (.py); repeatable.",
 )
+@click.option("--plugin", "modules", multiple=True, metavar="MODULE:ATTR",
+              help="Load a plugin object that is importable but not installed; repeatable.")
 @click.option("--disable", multiple=True, help="Do not load the plugin with this name; repeatable.")
 @click.pass_context
-def cli(ctx: click.Context, rules: Sequence[str], disable: Sequence[str]) -> None:
+def cli(
+    ctx: click.Context, rules: Sequence[str], modules: Sequence[str], disable: Sequence[str]
+) -> None:
     """Getting-electricity (获得电力) rules: validate and evaluate applications for grid
     connection, inspect rules and plugins, count working days."""
-    ctx.ensure_object(dict).update(rules=tuple(rules), disable=tuple(disable))
+    ctx.ensure_object(dict).update(rules=tuple(rules), modules=tuple(modules), disable=tuple(disable))
 
 
 @cli.command()

@@ -3,7 +3,9 @@
 Plugins come from three places, in this order: the built-in national floor, installed packages
 (entry-point group ``gridconnect``), and local files (a ``.toml`` rules file or a ``.py`` module of
 hook implementations) named in the API, on the command line or in ``GRIDCONNECT_RULES``
-(separated by ``os.pathsep``). ``GRIDCONNECT_DISABLE`` (comma-separated names) turns plugins off,
+(separated by ``os.pathsep``), and importable objects named ``module:attribute`` in the API, with
+``--plugin`` or in ``GRIDCONNECT_PLUGINS`` (comma-separated; for a plugin not installed as a
+package, e.g. while writing it). ``GRIDCONNECT_DISABLE`` (comma-separated names) turns plugins off,
 and ``GRIDCONNECT_TRACE_HOOKS=1`` prints every hook call to standard error.
 
 A plugin that fails to import, raises in a hook or contributes invalid data is set aside with one
@@ -76,6 +78,12 @@ def _import_file(path: Path) -> ModuleType:
     return module
 
 
+def _import_object(spec: str) -> object:
+    module_name, _, attribute = spec.partition(":")
+    module = importlib.import_module(module_name)
+    return getattr(module, attribute) if attribute else module
+
+
 class Registry:
     """The plugin manager and the catalogue built from every plugin that loaded cleanly."""
 
@@ -86,6 +94,7 @@ class Registry:
         disable: Iterable[str] = (),
         entry_points: bool = True,
         plugins: Iterable[tuple[str, object]] = (),
+        modules: Iterable[str] = (),
         environment: bool = True,
     ) -> None:
         self.pm = pluggy.PluginManager(hookspecs.PROJECT)
@@ -95,7 +104,9 @@ class Registry:
             self.pm.enable_tracing()
         disabled = {d.strip() for d in disable if d.strip()}
         local = list(local)
+        modules = list(modules)
         if environment:
+            modules += [m.strip() for m in os.environ.get("GRIDCONNECT_PLUGINS", "").split(",") if m.strip()]
             disabled |= {
                 d.strip() for d in os.environ.get("GRIDCONNECT_DISABLE", "").split(",") if d.strip()
             }
@@ -114,6 +125,9 @@ class Registry:
                 candidates.append((ep.name, dist, version, ep.load))
         for name, obj in plugins:
             candidates.append((name, None, None, lambda obj=obj: obj))
+        for spec in modules:
+            name = spec.partition(":")[0].rsplit(".", 1)[-1].removeprefix("gridconnect_")
+            candidates.append((name, None, None, lambda spec=spec: _import_object(spec)))
         for path in local:
             p = Path(path)
             if p.suffix == ".py":
@@ -125,13 +139,14 @@ class Registry:
         for name, dist, version, load in candidates:
             if name in disabled:
                 continue
+            obj: object = None
             try:
                 obj = load()
                 self.pm.register(obj, name=name)
                 self.pm.check_pending()
                 info = self._collect(name, dist, version, obj)
             except Exception as error:  # any failure of a plugin is reported, never fatal
-                if self.pm.is_registered(obj if "obj" in locals() else None):
+                if obj is not None and self.pm.is_registered(obj):
                     self.pm.unregister(obj)
                 self.errors.append(_plugin_error(name, dist, version, error))
                 continue

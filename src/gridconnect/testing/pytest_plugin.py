@@ -12,7 +12,14 @@ from typing import Any
 
 import pytest
 
-from gridconnect.testing.scenarios import Scenario, ScenarioFailure, check_scenario, load_scenarios
+from gridconnect.testing.conformance import assert_conformance
+from gridconnect.testing.scenarios import (
+    Scenario,
+    ScenarioFailure,
+    check_scenario,
+    conformance_target,
+    load_scenarios,
+)
 
 
 def pytest_collect_file(parent: pytest.Collector, file_path: Path) -> pytest.Collector | None:
@@ -25,6 +32,26 @@ class ScenarioFile(pytest.File):
     def collect(self) -> Iterator[pytest.Item]:
         for scenario in load_scenarios(self.path):
             yield ScenarioItem.from_parent(self, name=scenario.name, scenario=scenario)
+        plugin = conformance_target(self.path)
+        if plugin is not None:
+            yield ConformanceItem.from_parent(self, name=f"conformance of {plugin}", plugin=plugin)
+
+
+class ConformanceItem(pytest.Item):
+    """The conformance kit, run for the plugin a scenario file names (``conformance = "x"``)."""
+
+    def __init__(self, *, plugin: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.plugin = plugin
+
+    def runtest(self) -> None:
+        assert_conformance(self.plugin)
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        return str(excinfo.value)
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        return self.path, 0, f"conformance: {self.plugin}"
 
 
 class ScenarioItem(pytest.Item):

@@ -11,7 +11,9 @@ undecided::
     expect = { track = "three_zero", supply = "low_voltage", "stage.whole_process" = { days = 7 } }
     absent = ["approval.mode"]
 
-The pytest plugin of :mod:`gridconnect.testing.pytest_plugin` collects these files as tests.
+The pytest plugin of :mod:`gridconnect.testing.pytest_plugin` collects these files as tests. A
+top-level ``conformance = "guangzhou"`` in a file also runs the conformance kit
+(:mod:`gridconnect.testing.conformance`) on that plugin.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from gridconnect.model.application import Application
 from gridconnect.model.codec import load_file, structure
 from gridconnect.registry import Registry
 
-__all__ = ["Scenario", "ScenarioFailure", "check_scenario", "load_scenarios"]
+__all__ = ["Scenario", "ScenarioFailure", "check_scenario", "conformance_target", "load_scenarios"]
 
 _LIMIT_KEYS = {"working_days": "working_day", "calendar_days": "calendar_day", "days": "day"}
 
@@ -60,13 +62,25 @@ def _expected(value: Any) -> Any:
     return value
 
 
+def _read(p: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(p.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise RuleDataError(
+            f"cannot read scenarios: {error}", f"无法读取场景文件：{error}", file=str(p)
+        ) from None
+
+
+def conformance_target(path: str | Path) -> str | None:
+    """The plugin a scenario file asks the conformance kit to check (top-level ``conformance``)."""
+    target = _read(Path(path)).get("conformance")
+    return target if isinstance(target, str) else None
+
+
 def load_scenarios(path: str | Path) -> Iterator[Scenario]:
     """Read every scenario of a file; bad files raise RuleDataError naming the file."""
     p = Path(path)
-    try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as error:
-        raise RuleDataError(f"cannot read scenarios: {error}", f"无法读取场景文件：{error}", file=str(p)) from None
+    data = _read(p)
     for i, case in enumerate(data.get("scenario", [])):
         name = case.get("name", f"scenario {i}")
         unknown = set(case) - {"name", "application", "as_of", "engine", "expect", "absent", "trace_includes"}
