@@ -275,7 +275,7 @@ class UtilityRequest:
 
     utility: Utility
     details: Mapping[str, str | int | bool] = attrs.field(
-        factory=dict, converter=_freeze, validator=_details
+        factory=dict, converter=_freeze, validator=_details, hash=False
     )
     segments: tuple[RouteSegment, ...] = attrs.field(default=(), validator=_unique_ids)
 

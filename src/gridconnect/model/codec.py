@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 import json
+import re
 import types
 import typing
 from collections.abc import Callable, Mapping
@@ -39,6 +40,8 @@ MAX_INPUT_BYTES = 1 << 20
 """Largest JSON document accepted (1 MiB); an application is a few kilobytes."""
 MAX_DEPTH = 32
 """Deepest nesting of objects and lists accepted."""
+
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 class _CollectedError(Exception):
@@ -111,7 +114,7 @@ def _structure_decimal(value: Any, _: Any) -> Decimal:
 
 
 def _structure_date(value: Any, _: Any) -> date:
-    if not isinstance(value, str) or len(value) != 10:
+    if not isinstance(value, str) or not _DATE.fullmatch(value):
         raise _expect(date, "a date (YYYY-MM-DD)", "日期（YYYY-MM-DD）")
     try:
         return date.fromisoformat(value)
@@ -205,11 +208,16 @@ def _make_attrs_hook(cls: type[Any]) -> Callable[[Any, Any], Any]:
                 continue
             try:
                 item = converter.structure(value[f.name], f.type)
-                if f.validator is not None:
-                    f.validator(None, f, item)
-                kwargs[f.name] = item
             except Exception as error:  # collected, then reported together
                 problems += _relocate(error, f.name)
+                continue
+            try:
+                if f.validator is not None:
+                    f.validator(None, f, item)
+            except FieldValueError as error:  # the validator names its own field
+                problems.append(Problem(path=f.name, en=error.en, zh=error.zh))
+                continue
+            kwargs[f.name] = item
         if problems:
             raise _CollectedError(problems)
         return cls(**kwargs)
@@ -226,11 +234,8 @@ def _unstructure_decimal(value: Decimal) -> int | float:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-def _is(exact: type) -> Callable[[Any], bool]:
-    def predicate(t: Any) -> bool:
-        return t is exact
-
-    return predicate
+def _unstructure_enum(value: enum.Enum) -> Any:
+    return value.value
 
 
 def _build_converter() -> cattrs.Converter:
@@ -245,12 +250,13 @@ def _build_converter() -> cattrs.Converter:
         (Decimal, _structure_decimal),
         (date, _structure_date),
     ):
-        conv.register_structure_hook_func(_is(exact), hook)
+        conv.register_structure_hook(exact, hook)
     from gridconnect.model import enums
 
     # Registered per class: cattrs would otherwise treat a StrEnum as plain text.
     for name in enums.__all__:
         conv.register_structure_hook(getattr(enums, name), _structure_enum)
+        conv.register_unstructure_hook(getattr(enums, name), _unstructure_enum)
     for ident in (CreditCode, DivisionCode, ResidentId):
         conv.register_structure_hook(ident, _structure_via_constructor)
         conv.register_unstructure_hook(ident, _identifier_value)
@@ -322,7 +328,8 @@ def unstructure(obj: Any) -> Any:
 
 def loads(text: str | bytes, cls: type[T], *, source: str | None = None) -> T:
     """Parse JSON text into a model object; size, nesting and syntax are checked first."""
-    if len(text) > MAX_INPUT_BYTES:
+    size = len(text.encode("utf-8", "surrogatepass")) if isinstance(text, str) else len(text)
+    if size > MAX_INPUT_BYTES:
         raise InputError(
             [
                 Problem(

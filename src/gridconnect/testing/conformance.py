@@ -23,7 +23,6 @@ Use it from a plugin's tests::
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import date, timedelta
 
 import attrs
@@ -56,7 +55,9 @@ class Finding:
         return f"[{self.check}] {self.message}{tail}"
 
 
-def _floor_breaches(app: Application, full: Decision, national: Decision, book: Rulebook) -> list[str]:
+def _floor_breaches(
+    app: Application, full: Decision, national: Decision, book: Rulebook
+) -> list[str]:
     problems = []
     national_due = {d.slot: d.due for d in national.deadlines}
     for d in full.deadlines:
@@ -121,8 +122,9 @@ def check_conformance(
     dates = st.dates(min_value=min(boundaries | {date(2021, 1, 1)}), max_value=date(2026, 12, 31))
     seen: set[tuple[str, str]] = set()
 
-    @settings(max_examples=examples, deadline=None, database=None,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=examples, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+    )
     @given(applications(divisions=divisions, applied_on=dates))
     def explore(app: Application) -> None:
         try:
@@ -157,9 +159,13 @@ def check_conformance(
 
         facts = dict(facts_of(app).values)
         return decide(
-            application_id=app.id, applied_on=app.applied_on,
-            approval_filed_on=app.works.approval_filed_on, facts=facts, rulebook=book,
-            matched=book.matcher(get_engine(engine)).match(facts), engine=engine,
+            application_id=app.id,
+            applied_on=app.applied_on,
+            approval_filed_on=app.works.approval_filed_on,
+            facts=facts,
+            rulebook=book,
+            matched=book.matcher(get_engine(engine)).match(facts),
+            engine=engine,
             calendar=reg.calendar(NATIONAL, strict=False),
         )
 
@@ -173,10 +179,12 @@ def _json(app: Application) -> str:
     return dumps(app).replace("\n", " ")
 
 
-def assert_conformance(plugin: str, *, registry: Registry | None = None, examples: int = 200) -> None:
+def assert_conformance(
+    plugin: str, *, registry: Registry | None = None, examples: int = 200
+) -> None:
     """Fail with every finding listed if the plugin breaks a rule every plugin must keep."""
     findings = check_conformance(plugin, registry=registry, examples=examples)
     if findings:
-        raise AssertionError(f"plugin {plugin!r} does not conform:\n" + "\n".join(map(str, findings)))
-
-
+        raise AssertionError(
+            f"plugin {plugin!r} does not conform:\n" + "\n".join(map(str, findings))
+        )

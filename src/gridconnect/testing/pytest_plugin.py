@@ -15,7 +15,7 @@ import pytest
 from gridconnect.testing.conformance import assert_conformance
 from gridconnect.testing.scenarios import (
     Scenario,
-    ScenarioFailure,
+    ScenarioMismatchError,
     check_scenario,
     conformance_target,
     load_scenarios,
@@ -63,7 +63,7 @@ class ScenarioItem(pytest.Item):
         check_scenario(self.scenario)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
-        if isinstance(excinfo.value, ScenarioFailure):
+        if isinstance(excinfo.value, ScenarioMismatchError):
             return str(excinfo.value)
         return str(super().repr_failure(excinfo))
 

@@ -34,7 +34,7 @@ from gridconnect.model.application import Application
 from gridconnect.model.codec import load_file, structure
 from gridconnect.registry import Registry
 
-__all__ = ["Scenario", "ScenarioFailure", "check_scenario", "conformance_target", "load_scenarios"]
+__all__ = ["Scenario", "ScenarioMismatchError", "check_scenario", "conformance_target", "load_scenarios"]
 
 _LIMIT_KEYS = {"working_days": "working_day", "calendar_days": "calendar_day", "days": "day"}
 
@@ -51,7 +51,7 @@ class Scenario:
     trace_includes: tuple[str, ...] = ()
 
 
-class ScenarioFailure(AssertionError):
+class ScenarioMismatchError(AssertionError):
     """A scenario's decision differs from what it expects."""
 
 
@@ -83,16 +83,36 @@ def load_scenarios(path: str | Path) -> Iterator[Scenario]:
     data = _read(p)
     for i, case in enumerate(data.get("scenario", [])):
         name = case.get("name", f"scenario {i}")
-        unknown = set(case) - {"name", "application", "as_of", "engine", "expect", "absent", "trace_includes"}
+        unknown = set(case) - {
+            "name",
+            "application",
+            "as_of",
+            "engine",
+            "expect",
+            "absent",
+            "trace_includes",
+        }
         if unknown:
-            raise RuleDataError(f"unknown key(s) {sorted(unknown)}", f"未知的键 {sorted(unknown)}", file=str(p), rule=name)
+            raise RuleDataError(
+                f"unknown key(s) {sorted(unknown)}",
+                f"未知的键 {sorted(unknown)}",
+                file=str(p),
+                rule=name,
+            )
         app_spec = case.get("application")
         if isinstance(app_spec, str):
             app = load_file(p.parent / app_spec, Application)
         elif isinstance(app_spec, dict):
-            app = structure(json.loads(json.dumps(app_spec, default=str)), Application, source=f"{p}:{name}")
+            app = structure(
+                json.loads(json.dumps(app_spec, default=str)), Application, source=f"{p}:{name}"
+            )
         else:
-            raise RuleDataError("'application' is a path or a table", "'application' 须为路径或表", file=str(p), rule=name)
+            raise RuleDataError(
+                "'application' is a path or a table",
+                "'application' 须为路径或表",
+                file=str(p),
+                rule=name,
+            )
         yield Scenario(
             name=name,
             file=p,
@@ -106,7 +126,7 @@ def load_scenarios(path: str | Path) -> Iterator[Scenario]:
 
 
 def check_scenario(scenario: Scenario, registry: Registry | None = None) -> Decision:
-    """Evaluate a scenario and raise :class:`ScenarioFailure` listing every difference."""
+    """Evaluate a scenario and raise :class:`ScenarioMismatchError` listing every difference."""
     decision = evaluate(scenario.application, scenario.as_of, scenario.engine, registry=registry)
     problems = []
     for slot, want in scenario.expect.items():
@@ -124,5 +144,5 @@ def check_scenario(scenario: Scenario, registry: Registry | None = None) -> Deci
         if rule not in matched:
             problems.append(f"rule {rule} was expected to match but did not")
     if problems:
-        raise ScenarioFailure(f"{scenario.file}: {scenario.name}\n  " + "\n  ".join(problems))
+        raise ScenarioMismatchError(f"{scenario.file}: {scenario.name}\n  " + "\n  ".join(problems))
     return decision
