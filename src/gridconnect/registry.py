@@ -106,18 +106,24 @@ class Registry:
         local = list(local)
         modules = list(modules)
         if environment:
-            modules += [m.strip() for m in os.environ.get("GRIDCONNECT_PLUGINS", "").split(",") if m.strip()]
+            modules += [
+                m.strip() for m in os.environ.get("GRIDCONNECT_PLUGINS", "").split(",") if m.strip()
+            ]
             disabled |= {
                 d.strip() for d in os.environ.get("GRIDCONNECT_DISABLE", "").split(",") if d.strip()
             }
             local += [p for p in os.environ.get("GRIDCONNECT_RULES", "").split(os.pathsep) if p]
+        self._local, self._modules = tuple(local), tuple(modules)
+        self._only: dict[str, Registry] = {}
         self.errors: list[PluginError] = []
         self.plugins: list[PluginInfo] = []
         candidates: list[tuple[str, str | None, str | None, Any]] = []
 
         from gridconnect.jurisdictions import national
 
-        candidates.append(("national", "gridconnect", _version("gridconnect"), lambda: national.plugin))
+        candidates.append(
+            ("national", "gridconnect", _version("gridconnect"), lambda: national.plugin)
+        )
         if entry_points:
             for ep in sorted(_entry_points(), key=lambda e: e.name):
                 dist = ep.dist.name if ep.dist else None
@@ -234,6 +240,30 @@ class Registry:
                 break
         self.plugins = accepted
         return catalogue
+
+    def only(self, plugin: str) -> Registry:
+        """A registry of ``plugin`` and the plugins it builds on (those defining the parents of
+        its jurisdictions), so its tests do not depend on what else is installed."""
+        cached = self._only.get(plugin)
+        if cached is not None:
+            return cached
+        info = next((p for p in self.plugins if p.name == plugin), None)
+        if info is None:
+            return self
+        needed = {plugin}
+        codes = {j.code for j in info.jurisdictions} | {s.jurisdiction for s in info.sources}
+        ancestors = {j.code for c in codes for j in self.catalogue.chain(c)}
+        for p in self.plugins:
+            if {j.code for j in p.jurisdictions} & ancestors:
+                needed.add(p.name)
+        restricted = Registry(
+            disable=[p.name for p in self.plugins if p.name not in needed],
+            local=self._local,
+            modules=self._modules,
+            environment=False,
+        )
+        self._only[plugin] = restricted
+        return restricted
 
     def calendar(self, jurisdiction: str, *, strict: bool = True) -> WorkingDayCalendar:
         """The working-day calendar of a jurisdiction: the national one unless a plugin of it or

@@ -12,12 +12,13 @@ from typing import Any
 
 import pytest
 
+from gridconnect.registry import default_registry
 from gridconnect.testing.conformance import assert_conformance
 from gridconnect.testing.scenarios import (
     Scenario,
     ScenarioMismatchError,
     check_scenario,
-    conformance_target,
+    scenario_plugin,
     load_scenarios,
 )
 
@@ -30,9 +31,9 @@ def pytest_collect_file(parent: pytest.Collector, file_path: Path) -> pytest.Col
 
 class ScenarioFile(pytest.File):
     def collect(self) -> Iterator[pytest.Item]:
+        plugin = scenario_plugin(self.path)
         for scenario in load_scenarios(self.path):
-            yield ScenarioItem.from_parent(self, name=scenario.name, scenario=scenario)
-        plugin = conformance_target(self.path)
+            yield ScenarioItem.from_parent(self, name=scenario.name, scenario=scenario, plugin=plugin)
         if plugin is not None:
             yield ConformanceItem.from_parent(self, name=f"conformance of {plugin}", plugin=plugin)
 
@@ -45,7 +46,7 @@ class ConformanceItem(pytest.Item):
         self.plugin = plugin
 
     def runtest(self) -> None:
-        assert_conformance(self.plugin)
+        assert_conformance(self.plugin, registry=default_registry().only(self.plugin))
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         return str(excinfo.value)
@@ -55,12 +56,14 @@ class ConformanceItem(pytest.Item):
 
 
 class ScenarioItem(pytest.Item):
-    def __init__(self, *, scenario: Scenario, **kwargs: Any) -> None:
+    def __init__(self, *, scenario: Scenario, plugin: str | None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.scenario = scenario
+        self.plugin = plugin
 
     def runtest(self) -> None:
-        check_scenario(self.scenario)
+        registry = default_registry()
+        check_scenario(self.scenario, registry.only(self.plugin) if self.plugin else registry)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         if isinstance(excinfo.value, ScenarioMismatchError):

@@ -12,8 +12,9 @@ undecided::
     absent = ["approval.mode"]
 
 The pytest plugin of :mod:`gridconnect.testing.pytest_plugin` collects these files as tests. A
-top-level ``conformance = "guangzhou"`` in a file also runs the conformance kit
-(:mod:`gridconnect.testing.conformance`) on that plugin.
+top-level ``plugin = "guangzhou"`` evaluates the file's scenarios with that plugin and the plugins
+it builds on only (so installing another city changes nothing), and also runs the conformance
+kit (:mod:`gridconnect.testing.conformance`) on it.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from gridconnect.model.application import Application
 from gridconnect.model.codec import load_file, structure
 from gridconnect.registry import Registry
 
-__all__ = ["Scenario", "ScenarioMismatchError", "check_scenario", "conformance_target", "load_scenarios"]
+__all__ = ["Scenario", "ScenarioMismatchError", "check_scenario", "scenario_plugin", "load_scenarios"]
 
 _LIMIT_KEYS = {"working_days": "working_day", "calendar_days": "calendar_day", "days": "day"}
 
@@ -71,9 +72,10 @@ def _read(p: Path) -> dict[str, Any]:
         ) from None
 
 
-def conformance_target(path: str | Path) -> str | None:
-    """The plugin a scenario file asks the conformance kit to check (top-level ``conformance``)."""
-    target = _read(Path(path)).get("conformance")
+def scenario_plugin(path: str | Path) -> str | None:
+    """The plugin a scenario file tests (top-level ``plugin``): its scenarios are evaluated with
+    that plugin and the ones it builds on only, and the conformance kit runs on it."""
+    target = _read(Path(path)).get("plugin")
     return target if isinstance(target, str) else None
 
 
