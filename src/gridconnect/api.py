@@ -7,16 +7,21 @@ import warnings
 from datetime import date
 from typing import Any
 
+import attrs
+
+from gridconnect.bundle import BundlePlan, plan_bundle
+from gridconnect.calendar import WorkingDayCalendar
 from gridconnect.decision import Decision, decide
 from gridconnect.engine.base import Engine
 from gridconnect.engine.reference import ReferenceEngine
 from gridconnect.errors import EngineError
-from gridconnect.model.application import Application
+from gridconnect.model.application import AccessWorks, Application, RouteSegment
 from gridconnect.registry import Registry, default_registry
 from gridconnect.rules.catalogue import Rulebook
 from gridconnect.rules.facts import facts_of
+from gridconnect.rules.model import Limit
 
-__all__ = ["ENGINES", "evaluate", "get_engine", "rulebook_for"]
+__all__ = ["ENGINES", "evaluate", "get_engine", "plan_for", "rulebook_for"]
 
 ENGINES = ("durable", "reference")
 
@@ -84,18 +89,76 @@ def evaluate(
     reg = registry or default_registry()
     eng = engine if not (engine is None or isinstance(engine, str)) else get_engine(engine)
     book = rulebook_for(application, as_of, registry=reg)
+    calendar = reg.calendar(book.jurisdictions[-1].code, strict=strict_calendar)
+    decision = _decide(application, book, eng, calendar)
+    if not application.bundle:
+        return decision
+    return attrs.evolve(decision, bundle=_bundle(application, decision, book, eng, calendar, reg))
+
+
+def _decide(
+    application: Application, book: Rulebook, eng: Engine, calendar: WorkingDayCalendar
+) -> Decision:
     facts = facts_of(application)
     for path in sorted(book.reads & facts.unavailable.keys()):
         raise facts.unavailable[path]
     values: dict[str, Any] = dict(facts.values)
-    matched = book.matcher(eng).match(values)
     return decide(
         application_id=application.id,
         applied_on=application.applied_on,
         approval_filed_on=application.works.approval_filed_on,
         facts=values,
         rulebook=book,
-        matched=matched,
+        matched=book.matcher(eng).match(values),
         engine=eng.name,
-        calendar=reg.calendar(book.jurisdictions[-1].code, strict=strict_calendar),
+        calendar=calendar,
     )
+
+
+def _bundle(
+    application: Application,
+    decision: Decision,
+    book: Rulebook,
+    eng: Engine,
+    calendar: WorkingDayCalendar,
+    reg: Registry,
+) -> BundlePlan:
+    def permits_of(segment: RouteSegment) -> frozenset[str]:
+        # The permits a segment needs are what the rulebook decides for works made of it alone.
+        alone = attrs.evolve(application, works=AccessWorks(segments=(segment,)), bundle=())
+        found = _decide(alone, book, eng, calendar).family("permit")
+        return frozenset(k for k, v in found.items() if v is True)
+
+    limits = {
+        slot: (c.value, c.rule)
+        for slot, c in decision.conclusions.items()
+        if slot.startswith("stage.") and isinstance(c.value, Limit)
+    }
+    return plan_bundle(
+        application,
+        chain=decision.jurisdictions,
+        requirements=reg.utility_requirements,
+        required_documents=decision.documents_required,
+        permits_of=permits_of,
+        limits=limits,
+        calendar=calendar,
+    )
+
+
+def plan_for(
+    application: Application,
+    as_of: date | None = None,
+    engine: str | Engine | None = None,
+    *,
+    registry: Registry | None = None,
+) -> BundlePlan:
+    """The 一次办 plan of a bundled application (an application with no bundle gets a plan for
+    electricity alone)."""
+    decision = evaluate(application, as_of, engine, registry=registry)
+    if decision.bundle is not None:
+        return decision.bundle
+    reg = registry or default_registry()
+    book = rulebook_for(application, as_of, registry=reg)
+    eng = engine if not (engine is None or isinstance(engine, str)) else get_engine(engine)
+    calendar = reg.calendar(book.jurisdictions[-1].code, strict=False)
+    return _bundle(application, decision, book, eng, calendar, reg)

@@ -16,7 +16,8 @@ from typing import Any, TypeVar
 import click
 
 from gridconnect import __version__
-from gridconnect.api import ENGINES, evaluate
+from gridconnect.api import ENGINES, evaluate, plan_for
+from gridconnect.bundle import bundle_schema
 from gridconnect.calendar import national_calendar
 from gridconnect.decision import decision_schema
 from gridconnect.errors import (
@@ -30,7 +31,7 @@ from gridconnect.model.application import Application
 from gridconnect.model.codec import dumps, load_file
 from gridconnect.model.schema import application_schema
 from gridconnect.registry import Registry
-from gridconnect.render import render_decision, render_explanation
+from gridconnect.render import render_bundle, render_decision, render_explanation
 from gridconnect.rules.conditions import render
 
 __all__ = ["main"]
@@ -70,7 +71,9 @@ def _registry(ctx: click.Context) -> Registry:
     obj = ctx.ensure_object(dict)
     if "registry" not in obj:
         registry = Registry(
-            local=obj.get("rules", ()), modules=obj.get("modules", ()), disable=obj.get("disable", ())
+            local=obj.get("rules", ()),
+            modules=obj.get("modules", ()),
+            disable=obj.get("disable", ()),
         )
         for error in registry.errors:
             click.echo(f"warning / 警告: {error}", err=True)
@@ -102,8 +105,13 @@ FORMAT = click.option(
     type=click.Path(dir_okay=False),
     help="A local rules file (.toml) or plugin module (.py); repeatable.",
 )
-@click.option("--plugin", "modules", multiple=True, metavar="MODULE:ATTR",
-              help="Load a plugin object that is importable but not installed; repeatable.")
+@click.option(
+    "--plugin",
+    "modules",
+    multiple=True,
+    metavar="MODULE:ATTR",
+    help="Load a plugin object that is importable but not installed; repeatable.",
+)
 @click.option("--disable", multiple=True, help="Do not load the plugin with this name; repeatable.")
 @click.pass_context
 def cli(
@@ -111,7 +119,9 @@ def cli(
 ) -> None:
     """Getting-electricity (获得电力) rules: validate and evaluate applications for grid
     connection, inspect rules and plugins, count working days."""
-    ctx.ensure_object(dict).update(rules=tuple(rules), modules=tuple(modules), disable=tuple(disable))
+    ctx.ensure_object(dict).update(
+        rules=tuple(rules), modules=tuple(modules), disable=tuple(disable)
+    )
 
 
 @cli.command()
@@ -147,10 +157,37 @@ def validate(files: Sequence[str], fmt: str) -> None:
 
 
 @cli.command()
-@click.argument("name", type=click.Choice(["application", "decision"]))
+@click.argument("name", type=click.Choice(["application", "decision", "bundle"]))
 def schema(name: str) -> None:
-    """Print the JSON Schema of an application or a decision."""
-    _emit(application_schema() if name == "application" else decision_schema())
+    """Print the JSON Schema of an application, a decision or a bundle plan."""
+    schemas = {
+        "application": application_schema,
+        "decision": decision_schema,
+        "bundle": bundle_schema,
+    }
+    _emit(schemas[name]())
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option(
+    "--as-of", callback=_date, help="Rules in force on this date (default: date applied)."
+)
+@click.option("--engine", type=click.Choice(ENGINES), default=None)
+@FORMAT
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@click.pass_context
+@_guard
+def bundle(
+    ctx: click.Context, file: str, as_of: date | None, engine: str | None, fmt: str, lang: str
+) -> None:
+    """Plan a bundled (一次办) request: one form, one document list, joint trenches, savings."""
+    app = load_file(file, Application)
+    plan = plan_for(app, as_of, engine, registry=_registry(ctx))
+    if fmt == "json":
+        _emit(plan.to_dict())
+    else:
+        click.echo(render_bundle(plan, lang))
 
 
 @cli.command("evaluate")
@@ -288,10 +325,10 @@ def plugins(ctx: click.Context, fmt: str) -> None:
     if fmt == "json":
         _emit({"plugins": rows, "errors": errors})
         return
-    for r in rows:
+    for p in registry.plugins:
+        aliases = ", ".join(j.alias for j in p.jurisdictions) or "-"
         click.echo(
-            f"{r['plugin']:<24} {r['distribution'] or '-'} {r['version'] or ''}  "
-            f"{', '.join(r['jurisdictions']) or '-'}  {r['rules']} rules"
+            f"{p.name:<24} {p.distribution or '-'} {p.version or ''}  {aliases}  {p.rule_count} rules"
         )
 
 

@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 import attrs
 
+from gridconnect.bundle import BundlePlan
 from gridconnect.calendar import WorkingDayCalendar
 from gridconnect.errors import ConflictError
 from gridconnect.rules.catalogue import BoundRule, Rulebook
@@ -88,6 +89,7 @@ class Decision:
     conclusions: Mapping[str, Conclusion]
     deadlines: tuple[Deadline, ...]
     trace: tuple[TraceEntry, ...]
+    bundle: BundlePlan | None = None  # the 一次办 plan, for a bundled application
 
     def value(self, slot: str) -> Value | None:
         """The value decided for ``slot``, or None if no rule decided it."""
@@ -128,6 +130,12 @@ class Decision:
         return json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=True, indent=2)
 
     def to_dict(self) -> dict[str, Any]:
+        data = self._to_dict()
+        if self.bundle is not None:
+            data["bundle"] = self.bundle.to_dict()
+        return data
+
+    def _to_dict(self) -> dict[str, Any]:
         return {
             "schema_version": DECISION_SCHEMA_VERSION,
             "application_id": self.application_id,
@@ -331,6 +339,10 @@ def decision_schema() -> dict[str, Any]:
         "properties": {
             "schema_version": {"const": DECISION_SCHEMA_VERSION},
             "application_id": {"type": "string"},
+            "bundle": {
+                "type": "object",
+                "description": "the 一次办 plan; see `gridconnect schema bundle`",
+            },
             "as_of": date_t,
             "jurisdictions": {"type": "array", "items": {"type": "string"}},
             "engine": {"enum": ["durable", "reference"]},

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
+    from gridconnect.bundle import UtilityRequirement
     from gridconnect.calendar import WorkingDayCalendar
     from gridconnect.documents import DocumentKind
     from gridconnect.rules.catalogue import Jurisdiction
@@ -69,8 +70,9 @@ def gridconnect_document_kinds() -> Sequence[DocumentKind]:
 
 
 @hookspec
-def gridconnect_utility_requirements() -> Sequence[Any]:
-    """Reserved for bundled requests (一次办): what each utility needs in a jurisdiction.
+def gridconnect_utility_requirements() -> Sequence[UtilityRequirement]:
+    """For bundled requests (一次办): whether each utility (water, gas, heat, network) joins the
+    bundle in a jurisdiction, who provides it, and the fields and documents it needs.
 
     .. versionadded:: 0.1
     """

@@ -19,6 +19,7 @@ import tomllib
 from collections.abc import Sequence
 from importlib.resources import files as resource_files
 
+from gridconnect.bundle import UtilityRequirement
 from gridconnect.documents import DocumentKind
 from gridconnect.hookspecs import hookimpl
 from gridconnect.rules.catalogue import Jurisdiction
@@ -48,11 +49,13 @@ class PackagedRules:
         jurisdictions: Sequence[Jurisdiction],
         files: Sequence[str] = ("rules.toml",),
         document_kinds: Sequence[DocumentKind] = (),
+        utility_requirements: Sequence[UtilityRequirement] = (),
     ) -> None:
         self.package = package
         self.jurisdictions = tuple(jurisdictions)
         self.files = tuple(files)
         self.document_kinds = tuple(document_kinds)
+        self.utility_requirements = tuple(utility_requirements)
 
     def __repr__(self) -> str:
         return f"<PackagedRules {self.package}: {', '.join(j.alias for j in self.jurisdictions)}>"
@@ -72,3 +75,7 @@ class PackagedRules:
     @hookimpl
     def gridconnect_document_kinds(self) -> Sequence[DocumentKind]:
         return self.document_kinds
+
+    @hookimpl
+    def gridconnect_utility_requirements(self) -> Sequence[UtilityRequirement]:
+        return self.utility_requirements

@@ -29,6 +29,7 @@ import attrs
 import pluggy
 
 from gridconnect import hookspecs
+from gridconnect.bundle import UtilityRequirement
 from gridconnect.calendar import WorkingDayCalendar, national_calendar
 from gridconnect.documents import DocumentKind
 from gridconnect.errors import GridconnectError, PluginError
@@ -50,6 +51,7 @@ class PluginInfo:
     jurisdictions: tuple[Jurisdiction, ...] = ()
     sources: tuple[RuleSource, ...] = ()
     document_kinds: tuple[DocumentKind, ...] = ()
+    utility_requirements: tuple[UtilityRequirement, ...] = ()
 
     @property
     def rule_count(self) -> int:
@@ -129,8 +131,8 @@ class Registry:
                 dist = ep.dist.name if ep.dist else None
                 version = ep.dist.version if ep.dist else None
                 candidates.append((ep.name, dist, version, ep.load))
-        for name, obj in plugins:
-            candidates.append((name, None, None, lambda obj=obj: obj))
+        for name, given in plugins:
+            candidates.append((name, None, None, lambda given=given: given))
         for spec in modules:
             name = spec.partition(":")[0].rsplit(".", 1)[-1].removeprefix("gridconnect_")
             candidates.append((name, None, None, lambda spec=spec: _import_object(spec)))
@@ -171,10 +173,12 @@ class Registry:
         jurisdictions = call("gridconnect_jurisdictions")
         sources = call("gridconnect_rule_sources")
         kinds = call("gridconnect_document_kinds")
+        utilities = call("gridconnect_utility_requirements")
         for item, cls in (
             [(j, Jurisdiction) for j in jurisdictions]
             + [(s, RuleSource) for s in sources]
             + [(k, DocumentKind) for k in kinds]
+            + [(u, UtilityRequirement) for u in utilities]
         ):
             if not isinstance(item, cls):
                 raise TypeError(f"a hook returned {type(item).__name__}, expected {cls.__name__}")
@@ -185,6 +189,7 @@ class Registry:
             jurisdictions=jurisdictions,
             sources=sources,
             document_kinds=kinds,
+            utility_requirements=utilities,
         )
 
     def _accept(self, loaded: list[tuple[PluginInfo, object]]) -> Catalogue:
@@ -279,6 +284,10 @@ class Registry:
                         cal = override
                 self._calendars[key] = cal
             return cal
+
+    @property
+    def utility_requirements(self) -> tuple[UtilityRequirement, ...]:
+        return tuple(u for p in self.plugins for u in p.utility_requirements)
 
     @property
     def document_kinds(self) -> dict[str, DocumentKind]:

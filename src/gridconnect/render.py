@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from gridconnect.bundle import BundlePlan
 from gridconnect.decision import Decision
+from gridconnect.model.enums import Utility
 from gridconnect.rules.model import Limit, Text, Value
 
-__all__ = ["LABELS", "render_decision", "render_explanation"]
+__all__ = ["LABELS", "render_bundle", "render_decision", "render_explanation"]
 
 LABELS: Mapping[str, tuple[str, str]] = {
     "track": ("service track", "服务类型"),
@@ -130,4 +132,69 @@ def render_explanation(decision: Decision, lang: str = "zh") -> str:
             lines.append(f"   「{c.quote}」")
         if c.note:
             lines.append(f"   {'注' if zh else 'note'}: {c.note}")
+    return "\n".join(lines)
+
+
+def render_bundle(plan: BundlePlan, lang: str = "zh") -> str:
+    """A bundle plan as text: form, documents, trenches, savings and schedule."""
+    zh = lang == "zh"
+    names = {"electricity": "电", "water": "水", "gas": "气", "heat": "热", "network": "网"}
+
+    def u(value: Utility) -> str:
+        return names[value.value] if zh else value.value
+
+    lines = [
+        (f"一次办 {plan.application_id}：" if zh else f"One-stop request {plan.application_id}: ")
+        + ("、" if zh else ", ").join(u(x) for x in plan.utilities)
+        + ("（一次确认）" if zh else " (one confirmation)")
+    ]
+    for utility, reason in plan.unavailable:
+        lines.append(("  不含 " if zh else "  not bundled: ") + f"{u(utility)} — {reason}")
+    lines.append("  表单：" if zh else "  form:")
+    for e in plan.form:
+        title = e.title.zh if zh else e.title.en
+        value = (
+            "（缺）" if zh and e.value is None else ("(missing)" if e.value is None else e.value)
+        )
+        lines.append(f"    {u(e.utility)} {title}: {value}")
+    lines.append("  材料（每项一次）：" if zh else "  documents (each asked once):")
+    for d in plan.documents:
+        mark = (
+            ("已提供" if zh else "provided") if d.provided else ("待提供" if zh else "to provide")
+        )
+        lines.append(f"    {d.kind} [{'、'.join(u(x) for x in d.utilities)}] {mark}")
+    lines.append("  联合开挖：" if zh else "  trenches:")
+    for t in plan.trenches:
+        section = t.road_section or ("（独立路段）" if zh else "(own section)")
+        laid = ", ".join(f"{u(x)}:{i}" for x, i in t.segments)
+        lines.append(
+            f"    {section}: {laid}; {t.length_m} m; "
+            + ("许可 " if zh else "permits ")
+            + (", ".join(t.permits) or "-")
+        )
+    s = plan.savings
+    lines.append(
+        (
+            f"  节省：开挖 {s.excavations_avoided} 次、审批 {s.approvals_avoided} 项、沟槽 {s.trench_m_avoided} 米"
+            if zh
+            else f"  saved: {s.excavations_avoided} excavations, {s.approvals_avoided} approvals, "
+            f"{s.trench_m_avoided} m of trench"
+        )
+        + (
+            f"（分别申请 {s.excavations_separate}/{s.approvals_separate}/{s.trench_m_separate}）"
+            if zh
+            else f" (separately {s.excavations_separate}/{s.approvals_separate}/{s.trench_m_separate})"
+        )
+    )
+    for step in plan.schedule:
+        if step.due is None:
+            lines.append(
+                f"  {step.step}: " + ("规则未设时限" if zh else "no limit in the rulebook")
+            )
+        else:
+            lines.append(
+                f"  {step.step}: {step.due} ({_value(step.limit, zh) if step.limit else ''}, {step.rule})"
+            )
+    for problem in plan.missing:
+        lines.append(f"  ! {problem.render('zh' if zh else 'en')}")
     return "\n".join(lines)

@@ -33,7 +33,9 @@ class ScenarioFile(pytest.File):
     def collect(self) -> Iterator[pytest.Item]:
         plugin = scenario_plugin(self.path)
         for scenario in load_scenarios(self.path):
-            yield ScenarioItem.from_parent(self, name=scenario.name, scenario=scenario, plugin=plugin)
+            yield ScenarioItem.from_parent(
+                self, name=scenario.name, scenario=scenario, plugin=plugin
+            )
         if plugin is not None:
             yield ConformanceItem.from_parent(self, name=f"conformance of {plugin}", plugin=plugin)
 

@@ -35,7 +35,13 @@ from gridconnect.model.application import Application
 from gridconnect.model.codec import load_file, structure
 from gridconnect.registry import Registry
 
-__all__ = ["Scenario", "ScenarioMismatchError", "check_scenario", "scenario_plugin", "load_scenarios"]
+__all__ = [
+    "Scenario",
+    "ScenarioMismatchError",
+    "check_scenario",
+    "scenario_plugin",
+    "load_scenarios",
+]
 
 _LIMIT_KEYS = {"working_days": "working_day", "calendar_days": "calendar_day", "days": "day"}
 
@@ -50,6 +56,7 @@ class Scenario:
     as_of: date | None = None
     engine: str | None = None
     trace_includes: tuple[str, ...] = ()
+    bundle: Mapping[str, Any] = attrs.field(factory=dict)
 
 
 class ScenarioMismatchError(AssertionError):
@@ -93,6 +100,7 @@ def load_scenarios(path: str | Path) -> Iterator[Scenario]:
             "expect",
             "absent",
             "trace_includes",
+            "bundle",
         }
         if unknown:
             raise RuleDataError(
@@ -121,10 +129,33 @@ def load_scenarios(path: str | Path) -> Iterator[Scenario]:
             application=app,
             expect={k: _expected(v) for k, v in case.get("expect", {}).items()},
             absent=tuple(case.get("absent", ())),
+            bundle=case.get("bundle", {}),
             as_of=case.get("as_of"),
             engine=case.get("engine"),
             trace_includes=tuple(case.get("trace_includes", ())),
         )
+
+
+def _bundle_value(plan: Mapping[str, Any], key: str) -> Any:
+    """A bundle expectation: ``utilities``, ``unavailable`` (utilities), ``documents`` (kinds),
+    ``permits`` (all trenches), ``trenches``, or a saving such as ``excavations_avoided``."""
+    if not plan:
+        return None
+    if key == "unavailable":
+        return [u["utility"] for u in plan["unavailable"]]
+    if key == "documents":
+        return [d["kind"] for d in plan["documents"]]
+    if key == "trenches":
+        return len(plan["trenches"])
+    if key == "permits":
+        return sorted({p for t in plan["trenches"] for p in t["permits"]})
+    if key == "missing":
+        return [m["path"] for m in plan["missing"]]
+    for measure in ("excavations", "approvals", "trench_m"):
+        for which in ("separate", "bundled", "avoided"):
+            if key == f"{measure}_{which}":
+                return plan["savings"][measure][which]
+    return plan.get(key)
 
 
 def check_scenario(scenario: Scenario, registry: Registry | None = None) -> Decision:
@@ -145,6 +176,12 @@ def check_scenario(scenario: Scenario, registry: Registry | None = None) -> Deci
     for rule in scenario.trace_includes:
         if rule not in matched:
             problems.append(f"rule {rule} was expected to match but did not")
+    if scenario.bundle:
+        plan = decision.bundle.to_dict() if decision.bundle is not None else {}
+        for key, want in scenario.bundle.items():
+            got = _bundle_value(plan, key)
+            if got != want:
+                problems.append(f"bundle {key}: expected {want!r}, got {got!r}")
     if problems:
         raise ScenarioMismatchError(f"{scenario.file}: {scenario.name}\n  " + "\n  ".join(problems))
     return decision

@@ -8,5 +8,7 @@ __all__ = ["plugin"]
 
 plugin = PackagedRules(
     __name__,
-    jurisdictions=[jurisdiction("440000", "广东省", "Guangdong", "guangdong", parent="CN", aliases=["gd"])],
+    jurisdictions=[
+        jurisdiction("440000", "广东省", "Guangdong", "guangdong", parent="CN", aliases=["gd"])
+    ],
 )

@@ -23,7 +23,11 @@ plugin = PackagedRules(
         _kind("identity", "identity document of the applicant", "用电人有效身份证明"),
         _kind("property_certificate", "proof of property or right of use", "用电地址物权证明"),
         _kind("business_licence", "business licence", "营业执照"),
-        _kind("project_approval", "project approval, ratification or filing", "项目批准（核准、备案）文件"),
+        _kind(
+            "project_approval",
+            "project approval, ratification or filing",
+            "项目批准（核准、备案）文件",
+        ),
         _kind("land_use_permit", "land-use planning permit", "建设用地规划许可证"),
         _kind("planning_permit", "construction-works planning permit", "建设工程规划许可证"),
         _kind("construction_permit", "construction permit", "建筑工程施工许可证"),

@@ -1,0 +1,468 @@
+"""一次办: one request for electricity, water, gas, heat and network.
+
+A bundled application is one applicant, one site, one form, one set of documents and one
+confirmation, with a request per utility. This module turns it into a :class:`BundlePlan`:
+
+* the **form**: every field each utility needs (from the plugins' :class:`UtilityRequirement`),
+  once, with the value given or reported missing for that utility;
+* the **documents**: each kind asked for once, listing every utility that needs it;
+* the **joint works**: segments of all utilities on one road section share one trench; the
+  permits their crossings need (the jurisdiction's ``permit.*`` rules) are asked once;
+* the **savings** against separate requests, as counts: excavations, approvals and trench metres;
+* the **schedule** of joint survey, design, construction and acceptance, with the binding limit
+  of each step from the rulebook.
+
+How the savings are counted: separately, every utility digs its own trench on every road section
+it uses and asks for every permit its own segments there need; together, one trench per road
+section (a segment with no road section is its own trench) as long as its longest segment, and
+each permit once per road section. Bundling therefore never needs more of anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Any, Literal
+
+import attrs
+
+from gridconnect.calendar import WorkingDayCalendar
+from gridconnect.errors import Problem
+from gridconnect.model.application import Application, RouteSegment
+from gridconnect.model.enums import Utility
+from gridconnect.rules.model import Citation, Limit, LimitUnit, Text
+
+__all__ = [
+    "BUNDLE_SCHEMA_VERSION",
+    "BundlePlan",
+    "DocumentNeed",
+    "FieldSpec",
+    "FormEntry",
+    "Savings",
+    "ScheduleStep",
+    "Trench",
+    "UtilityRequirement",
+    "bundle_schema",
+    "plan_bundle",
+]
+
+BUNDLE_SCHEMA_VERSION = "1.0"
+JOINT_STEPS = ("joint_survey", "joint_design", "joint_construction", "joint_acceptance")
+
+
+@attrs.frozen(kw_only=True)
+class FieldSpec:
+    """A field a utility needs on the joint form."""
+
+    name: str
+    title: Text
+    kind: Literal["text", "integer", "boolean"] = "integer"
+    required: bool = True
+
+
+@attrs.frozen(kw_only=True)
+class UtilityRequirement:
+    """What a utility needs in a jurisdiction (and below it), and whether it joins the bundle."""
+
+    jurisdiction: str
+    utility: Utility
+    offered: bool
+    provider: Text
+    citation: Citation
+    fields: tuple[FieldSpec, ...] = ()
+    documents: tuple[str, ...] = ()
+    platform: Text | None = None
+    note: str | None = None  # what the source leaves open, e.g. that it names no fields
+
+
+@attrs.frozen(kw_only=True)
+class FormEntry:
+    utility: Utility
+    field: str
+    title: Text
+    value: str | int | bool | None
+
+
+@attrs.frozen(kw_only=True)
+class DocumentNeed:
+    kind: str
+    utilities: tuple[Utility, ...]
+    provided: bool
+
+
+@attrs.frozen(kw_only=True)
+class Trench:
+    """One excavation: the segments laid in it, its length, what it crosses, its permits."""
+
+    road_section: str | None
+    segments: tuple[tuple[Utility, str], ...]
+    length_m: Decimal
+    crossings: tuple[str, ...]
+    permits: tuple[str, ...]
+
+
+@attrs.frozen(kw_only=True)
+class Savings:
+    """Counts for separate requests and for the bundle; ``*_avoided`` is the difference."""
+
+    excavations_separate: int
+    excavations_bundled: int
+    approvals_separate: int
+    approvals_bundled: int
+    trench_m_separate: Decimal
+    trench_m_bundled: Decimal
+
+    @property
+    def excavations_avoided(self) -> int:
+        return self.excavations_separate - self.excavations_bundled
+
+    @property
+    def approvals_avoided(self) -> int:
+        return self.approvals_separate - self.approvals_bundled
+
+    @property
+    def trench_m_avoided(self) -> Decimal:
+        return self.trench_m_separate - self.trench_m_bundled
+
+
+@attrs.frozen(kw_only=True)
+class ScheduleStep:
+    step: str
+    limit: Limit | None
+    due: date | None
+    slot: str | None  # the rulebook slot the limit comes from
+    rule: str | None
+
+
+@attrs.frozen(kw_only=True)
+class BundlePlan:
+    """The plan for a bundled (一次办) application."""
+
+    application_id: str
+    utilities: tuple[Utility, ...]
+    unavailable: tuple[tuple[Utility, str], ...]
+    form: tuple[FormEntry, ...]
+    missing: tuple[Problem, ...]
+    documents: tuple[DocumentNeed, ...]
+    confirmation: tuple[Utility, ...]  # one confirmation covers all of these
+    trenches: tuple[Trench, ...]
+    savings: Savings
+    schedule: tuple[ScheduleStep, ...]
+    citations: tuple[tuple[str, Citation], ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        from gridconnect.decision import _plain
+
+        def cite(c: Citation) -> dict[str, Any]:
+            return {k: _plain(v) for k, v in attrs.asdict(c).items() if v is not None}
+
+        s = self.savings
+        return {
+            "schema_version": BUNDLE_SCHEMA_VERSION,
+            "application_id": self.application_id,
+            "utilities": [u.value for u in self.utilities],
+            "unavailable": [{"utility": u.value, "reason": r} for u, r in self.unavailable],
+            "form": [
+                {
+                    "utility": e.utility.value,
+                    "field": e.field,
+                    "title": _plain(e.title),
+                    "value": e.value,
+                }
+                for e in self.form
+            ],
+            "missing": [{"path": p.path, "en": p.en, "zh": p.zh} for p in self.missing],
+            "documents": [
+                {
+                    "kind": d.kind,
+                    "utilities": [u.value for u in d.utilities],
+                    "provided": d.provided,
+                }
+                for d in self.documents
+            ],
+            "confirmation": {"count": 1, "covers": [u.value for u in self.confirmation]},
+            "trenches": [
+                {
+                    "road_section": t.road_section,
+                    "segments": [{"utility": u.value, "segment": i} for u, i in t.segments],
+                    "length_m": _plain_number(t.length_m),
+                    "crossings": list(t.crossings),
+                    "permits": list(t.permits),
+                }
+                for t in self.trenches
+            ],
+            "savings": {
+                "excavations": {
+                    "separate": s.excavations_separate,
+                    "bundled": s.excavations_bundled,
+                    "avoided": s.excavations_avoided,
+                },
+                "approvals": {
+                    "separate": s.approvals_separate,
+                    "bundled": s.approvals_bundled,
+                    "avoided": s.approvals_avoided,
+                },
+                "trench_m": {
+                    "separate": _plain_number(s.trench_m_separate),
+                    "bundled": _plain_number(s.trench_m_bundled),
+                    "avoided": _plain_number(s.trench_m_avoided),
+                },
+            },
+            "schedule": [
+                {
+                    "step": st.step,
+                    "limit": _plain(st.limit) if st.limit else None,
+                    "due": st.due.isoformat() if st.due else None,
+                    "slot": st.slot,
+                    "rule": st.rule,
+                }
+                for st in self.schedule
+            ],
+            "citations": [{"utility": u, "citation": cite(c)} for u, c in self.citations],
+        }
+
+
+def _plain_number(value: Decimal) -> int | float:
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+PermitsOf = Callable[[RouteSegment], frozenset[str]]
+"""The permits one segment needs on its own (from the jurisdiction's ``permit.*`` rules)."""
+
+
+def _requirements_for(
+    requirements: Iterable[UtilityRequirement], chain: Sequence[str]
+) -> dict[Utility, UtilityRequirement]:
+    """The most specific requirement of each utility along the jurisdiction chain."""
+    depth = {code: i for i, code in enumerate(chain)}
+    best: dict[Utility, UtilityRequirement] = {}
+    for req in requirements:
+        if req.jurisdiction not in depth:
+            continue
+        held = best.get(req.utility)
+        if held is None or depth[req.jurisdiction] > depth[held.jurisdiction]:
+            best[req.utility] = req
+    return best
+
+
+def _trench_key(segment: RouteSegment, utility: Utility) -> tuple[str, str]:
+    if segment.road_section is not None:
+        return ("section", segment.road_section)
+    return ("alone", f"{utility.value}:{segment.id}")
+
+
+def plan_bundle(
+    app: Application,
+    *,
+    chain: Sequence[str],
+    requirements: Iterable[UtilityRequirement],
+    required_documents: Iterable[str],
+    permits_of: PermitsOf,
+    limits: Mapping[str, tuple[Limit, str]],
+    calendar: WorkingDayCalendar,
+) -> BundlePlan:
+    """Plan a bundled application.
+
+    ``required_documents`` are the electricity decision's required documents; ``limits`` maps a
+    rulebook slot (``stage.joint_survey``, ``stage.whole_process``, ...) to its limit and rule.
+    """
+    reqs = _requirements_for(requirements, chain)
+    requested = [r.utility for r in app.bundle]
+    utilities: list[Utility] = [Utility.ELECTRICITY]
+    unavailable: list[tuple[Utility, str]] = []
+    for u in sorted(requested):
+        req = reqs.get(u)
+        if req is None or not req.offered:
+            reason = "no bundled service is recorded for this utility in the jurisdiction"
+            unavailable.append(
+                (u, reason if req is None else f"not offered ({req.citation.short()})")
+            )
+        else:
+            utilities.append(u)
+
+    # One form: every field each joined utility needs, each once per utility.
+    form: list[FormEntry] = []
+    missing: list[Problem] = []
+    index = {r.utility: i for i, r in enumerate(app.bundle)}
+    for u in utilities[1:]:
+        details = app.bundle[index[u]].details
+        for spec in sorted(reqs[u].fields, key=lambda f: f.name):
+            value = details.get(spec.name)
+            form.append(FormEntry(utility=u, field=spec.name, title=spec.title, value=value))
+            if value is None and spec.required:
+                missing.append(
+                    Problem(
+                        path=f"$.bundle[{index[u]}].details.{spec.name}",
+                        en=f"{u.value} needs {spec.title.en}",
+                        zh=f"{spec.title.zh}为{u.value}必填项",
+                    )
+                )
+
+    # One set of documents: each kind once, with every utility that needs it.
+    needs: dict[str, set[Utility]] = {k: {Utility.ELECTRICITY} for k in required_documents}
+    for u in utilities[1:]:
+        for kind in reqs[u].documents:
+            needs.setdefault(kind, set()).add(u)
+    given = {d.kind for d in app.documents}
+    documents = tuple(
+        DocumentNeed(kind=k, utilities=tuple(sorted(us)), provided=k in given)
+        for k, us in sorted(needs.items())
+    )
+
+    # Joint works.
+    laid: list[tuple[Utility, RouteSegment]] = [
+        (Utility.ELECTRICITY, s) for s in app.works.segments
+    ]
+    for u in utilities[1:]:
+        laid += [(u, s) for s in app.bundle[index[u]].segments]
+    groups: dict[tuple[str, str], list[tuple[Utility, RouteSegment]]] = {}
+    for u, s in laid:
+        groups.setdefault(_trench_key(s, u), []).append((u, s))
+    permit_cache: dict[tuple[Utility, str], frozenset[str]] = {}
+
+    def permits(u: Utility, s: RouteSegment) -> frozenset[str]:
+        key = (u, s.id)
+        if key not in permit_cache:
+            permit_cache[key] = permits_of(s)
+        return permit_cache[key]
+
+    trenches = []
+    separate_exc = separate_appr = 0
+    separate_m = Decimal(0)
+    for key in sorted(groups):
+        members = sorted(groups[key], key=lambda us: (us[0].value, us[1].id))
+        by_utility: dict[Utility, list[RouteSegment]] = {}
+        for u, s in members:
+            by_utility.setdefault(u, []).append(s)
+        separate_exc += len(by_utility)
+        for u, segs in by_utility.items():
+            separate_appr += len(frozenset().union(*(permits(u, s) for s in segs)))
+            separate_m += max(s.length_m for s in segs)
+        trenches.append(
+            Trench(
+                road_section=key[1] if key[0] == "section" else None,
+                segments=tuple((u, s.id) for u, s in members),
+                length_m=max(s.length_m for _, s in members),
+                crossings=tuple(sorted({c.value for _, s in members for c in s.crossings})),
+                permits=tuple(sorted(frozenset().union(*(permits(u, s) for u, s in members)))),
+            )
+        )
+    savings = Savings(
+        excavations_separate=separate_exc,
+        excavations_bundled=len(trenches),
+        approvals_separate=separate_appr,
+        approvals_bundled=sum(len(t.permits) for t in trenches),
+        trench_m_separate=separate_m,
+        trench_m_bundled=sum((t.length_m for t in trenches), Decimal(0)),
+    )
+
+    # Joint schedule on the working-day calendar.
+    schedule = []
+    for step in JOINT_STEPS:
+        slot = f"stage.{step}"
+        if slot not in limits and step == "joint_acceptance" and "stage.whole_process" in limits:
+            slot = "stage.whole_process"  # acceptance and connection must be done by then
+        if slot in limits:
+            limit, rule = limits[slot]
+            if limit.unit is LimitUnit.WORKING_DAY:
+                due = calendar.add_working_days(app.applied_on, limit.amount)
+            else:
+                due = date.fromordinal(app.applied_on.toordinal() + limit.amount)
+            schedule.append(ScheduleStep(step=step, limit=limit, due=due, slot=slot, rule=rule))
+        else:
+            schedule.append(ScheduleStep(step=step, limit=None, due=None, slot=None, rule=None))
+
+    return BundlePlan(
+        application_id=app.id,
+        utilities=tuple(utilities),
+        unavailable=tuple(unavailable),
+        form=tuple(form),
+        missing=tuple(missing),
+        documents=documents,
+        confirmation=tuple(utilities),
+        trenches=tuple(trenches),
+        savings=savings,
+        schedule=tuple(schedule),
+        citations=tuple((u.value, reqs[u].citation) for u in utilities[1:]),
+    )
+
+
+def bundle_schema() -> dict[str, Any]:
+    """The JSON Schema of :meth:`BundlePlan.to_dict` (version :data:`BUNDLE_SCHEMA_VERSION`)."""
+    count = {
+        "type": "object",
+        "required": ["separate", "bundled", "avoided"],
+        "properties": {k: {"type": "number"} for k in ("separate", "bundled", "avoided")},
+    }
+    utility = {"enum": [u.value for u in Utility]}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": f"https://gridconnect.invalid/schema/bundle/{BUNDLE_SCHEMA_VERSION}",
+        "title": "bundle",
+        "x-schema-version": BUNDLE_SCHEMA_VERSION,
+        "type": "object",
+        "required": [
+            "schema_version",
+            "application_id",
+            "utilities",
+            "unavailable",
+            "form",
+            "missing",
+            "documents",
+            "confirmation",
+            "trenches",
+            "savings",
+            "schedule",
+            "citations",
+        ],
+        "additionalProperties": False,
+        "properties": {
+            "schema_version": {"const": BUNDLE_SCHEMA_VERSION},
+            "application_id": {"type": "string"},
+            "utilities": {"type": "array", "items": utility},
+            "unavailable": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {"utility": utility, "reason": {"type": "string"}},
+                },
+            },
+            "form": {
+                "type": "array",
+                "items": {"type": "object", "required": ["utility", "field", "title", "value"]},
+            },
+            "missing": {
+                "type": "array",
+                "items": {"type": "object", "required": ["path", "en", "zh"]},
+            },
+            "documents": {
+                "type": "array",
+                "items": {"type": "object", "required": ["kind", "utilities", "provided"]},
+            },
+            "confirmation": {
+                "type": "object",
+                "properties": {
+                    "count": {"const": 1},
+                    "covers": {"type": "array", "items": utility},
+                },
+            },
+            "trenches": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["road_section", "segments", "length_m", "crossings", "permits"],
+                },
+            },
+            "savings": {
+                "type": "object",
+                "required": ["excavations", "approvals", "trench_m"],
+                "properties": {"excavations": count, "approvals": count, "trench_m": count},
+            },
+            "schedule": {
+                "type": "array",
+                "items": {"type": "object", "required": ["step", "limit", "due", "slot", "rule"]},
+            },
+            "citations": {"type": "array"},
+        },
+    }
