@@ -37,6 +37,13 @@ __all__ = [
 
 DECISION_SCHEMA_VERSION = "1.0"
 
+COUNTED_FROM_APPLICATION = frozenset({"stage.whole_process", "stage.supply_plan", "approval.limit"})
+"""Limits whose start is known when an application is decided, so the decision dates them:
+the whole process and the supply plan from the application date, the approval from the date the
+works were filed (or the application date). Other stages (design review, inspections,
+connection) start when the stage before them ends, and ``stage.utility_steps`` is a budget
+summed over the utility's own steps, not one period; they are dated by the lifecycle clock."""
+
 Outcome = Literal["won", "agreed", "lost_to_exception", "shadowed"]
 
 
@@ -246,7 +253,7 @@ def decide(
 
     deadlines: list[Deadline] = []
     for slot, c in sorted(conclusions.items()):
-        if not isinstance(c.value, Limit):
+        if not isinstance(c.value, Limit) or slot not in COUNTED_FROM_APPLICATION:
             continue
         if slot == "approval.limit" and approval_filed_on is not None:
             start, basis = approval_filed_on, "works.approval_filed_on"
