@@ -388,6 +388,10 @@ def rules(ctx: click.Context, jurisdiction: str, as_of: date | None, fmt: str) -
         )
 
 
+# Command groups that live beside the features they drive (one line each).
+# -- subcommands --
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of the ``gridconnect`` command."""
     try:
