@@ -35,6 +35,7 @@ __all__ = [
     "render_hooks",
     "render_schema",
     "render_slots",
+    "render_uncertain",
     "rule_label",
 ]
 
@@ -84,7 +85,8 @@ def _commands(
             sub = command.get_command(ctx, name)
             if sub is None or sub.hidden:
                 continue
-            yield from _commands(sub, click.Context(sub, info_name=name, parent=ctx))
+            sub_ctx = click.Context(sub, info_name=name, parent=ctx, **sub.context_settings)
+            yield from _commands(sub, sub_ctx)
 
 
 def _help_lines(text: str) -> list[str]:
@@ -101,7 +103,7 @@ def _help_lines(text: str) -> list[str]:
 def render_cli(command: click.Command, name: str = "gridconnect") -> str:
     """Every command of a click command tree: usage, help, arguments and options."""
     lines: list[str] = []
-    root = click.Context(command, info_name=name)
+    root = click.Context(command, info_name=name, **command.context_settings)
     for cmd, ctx in _commands(command, root):
         path = ctx.command_path
         if ctx is not root:
@@ -132,15 +134,13 @@ def render_cli(command: click.Command, name: str = "gridconnect") -> str:
             lines += indent([esc(help_text) if help_text else "(no description)"])
             lines += [""]
         if isinstance(cmd, click.Group):
-            subs = [
-                (n, cmd.get_command(ctx, n)) for n in sorted(cmd.list_commands(ctx))
-            ]
+            subs = [(n, cmd.get_command(ctx, n)) for n in sorted(cmd.list_commands(ctx))]
             lines += ["Commands:", ""]
             for sub_name, sub in subs:
                 if sub is None or sub.hidden:
                     continue
                 target = f"cli-{path.replace(' ', '-')}-{sub_name}"
-                lines += [f"* :ref:`{sub_name} <{target}>` — {esc(sub.get_short_help_str(80))}"]
+                lines += [f"* :ref:`{sub_name} <{target}>` — {esc(sub.get_short_help_str(300))}"]
             lines += [""]
     return "\n".join(lines)
 
@@ -222,12 +222,16 @@ def _rule_version(rule: Rule) -> list[str]:
     return lines
 
 
+_UNITS = {"working_day": "working days", "calendar_day": "calendar days", "day": "days (天)"}
+
+
 def _parameter(p: Parameter) -> list[str]:
     lines = [f".. _{param_label(p.name)}:", "", *heading(f"``{p.name}``", "~")]
     lines += [_text(p.title) + (f"; unit {literal(p.unit)}." if p.unit else "."), ""]
     for v in p.versions:
-        lines += [f"* **{esc(str(v.value))}** {_dates(v.effective_from, v.effective_until)}", ""]
-        lines += indent(_citation(v.citation)) + [""]
+        value = esc(str(v.value)) + (f" {_UNITS.get(p.unit, p.unit)}" if p.unit else "")
+        lines += [f"* **{value}** {_dates(v.effective_from, v.effective_until)}", ""]
+        lines += [*indent(_citation(v.citation)), ""]
     return lines
 
 
@@ -290,6 +294,39 @@ def render_catalogue(catalogue: Catalogue, document_kinds: Mapping[str, Any] | N
     return "\n".join(lines)
 
 
+def render_uncertain(catalogue: Catalogue) -> str:
+    """Every rule (all versions) and parameter value whose citation is not a primary text, or
+    carries a note: what the catalogue rests on that is not verified in the document itself."""
+    rows: list[tuple[str, str, str, str]] = []
+    for r in sorted(catalogue.rules, key=lambda r: (r.jurisdiction != NATIONAL, r.id)):
+        c = r.citation
+        if c.confidence.value != "primary" or c.note:
+            rows.append(
+                (
+                    f":ref:`{r.id} <{rule_label(r.id)}>`",
+                    literal(c.confidence.value),
+                    esc(c.number or c.title),
+                    esc(c.note or ""),
+                )
+            )
+    for p in sorted(catalogue.parameters.values(), key=lambda p: p.name):
+        for v in p.versions:
+            c = v.citation
+            if c.confidence.value != "primary" or c.note:
+                rows.append(
+                    (
+                        f":ref:`{p.name} <{param_label(p.name)}>` from "
+                        f"{v.effective_from.isoformat()}",
+                        literal(c.confidence.value),
+                        esc(c.number or c.title),
+                        esc(c.note or ""),
+                    )
+                )
+    return "\n".join(
+        _table(("Rule or parameter value", "Confidence", "Source", "Note"), rows, "3 1 3 5")
+    )
+
+
 # ---------------------------------------------------------------------------------------------
 # facts and slots
 # ---------------------------------------------------------------------------------------------
@@ -350,11 +387,13 @@ def render_slots() -> str:
 # (c) the JSON schemas
 # ---------------------------------------------------------------------------------------------
 
+
 def _schemas() -> Mapping[str, Callable[[], dict[str, Any]]]:
+    from gridconnect.bundle import bundle_schema
     from gridconnect.decision import decision_schema
     from gridconnect.model.schema import application_schema
 
-    return {"application": application_schema, "decision": decision_schema}
+    return {"application": application_schema, "decision": decision_schema, "bundle": bundle_schema}
 
 
 def render_schema(name: str) -> str:
@@ -435,7 +474,7 @@ def qualified_annotation(text: str, module: ModuleType) -> str:
     imported = _imported_names(module)
 
     class Qualify(ast.NodeTransformer):
-        def visit_Name(self, node: ast.Name) -> ast.AST:  # noqa: N802 (ast API)
+        def visit_Name(self, node: ast.Name) -> ast.AST:
             full = imported.get(node.id)
             if full is None:
                 return node
@@ -483,5 +522,5 @@ def render_hooks(module: ModuleType) -> str:
             ]
         doc = inspect.getdoc(func) or "(no docstring)"
         body += [*doc.splitlines(), ""]
-        lines += indent(body) + [""]
+        lines += [*indent(body), ""]
     return "\n".join(lines)

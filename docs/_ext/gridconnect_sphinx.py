@@ -4,36 +4,42 @@
     every command of ``gridconnect.cli.cli``: usage, help, arguments, options.
 ``.. gridconnect-catalogue::``
     every jurisdiction, rule (all versions) and parameter of ``gridconnect.default_registry()``.
-``.. gridconnect-schema:: application`` (or ``decision``)
+``.. gridconnect-schema:: application`` (or ``decision``, ``bundle``)
     the JSON Schema as a literal JSON block.
 ``.. gridconnect-hooks::``
     every ``gridconnect_*`` hook of ``gridconnect.hookspecs`` with its exact signature.
 ``.. gridconnect-facts::`` / ``.. gridconnect-slots::``
     the fact table and the conclusion slots.
+``.. gridconnect-uncertain::``
+    every rule and parameter value whose citation is not a primary text or carries a note.
 
 Pages that use them are re-read on every build, so the output follows the code.
 
-The extension also resolves, instead of ignoring, two kinds of cross-reference that nitpicky
-mode would otherwise report: a short type name that autodoc leaves as written (``Rulebook``,
-``date``) is looked up in the module it comes from, and a standard-library name becomes a link
-to docs.python.org (there is no intersphinx at build time).
+The extension also resolves, instead of ignoring, cross-references that nitpicky mode would
+otherwise report: a name that autodoc leaves as written (``Rulebook``, ``date``, a re-export
+such as ``gridconnect.Decision``, a name imported under ``TYPE_CHECKING``) is looked up where it
+was written and replaced by the full name of what it is; a standard-library or built-in name
+becomes a link to docs.python.org (there is no intersphinx at build time); a type variable or a
+private base class is shown as plain text. It also keeps napoleon off attribute docstrings
+(see :func:`_napoleon_skips_attributes`).
 """
 
 from __future__ import annotations
 
+import builtins
 import importlib
 import sys
-from typing import Any, ClassVar
+import types
+import typing
+from typing import Any
 
+import gridconnect_reference as ref
 from docutils import nodes
-from docutils.parsers.rst import directives
 from docutils.statemachine import StringList
 from sphinx.application import Sphinx
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 from sphinx.util.nodes import nested_parse_with_titles
-
-import gridconnect_reference as ref
 
 logger = logging.getLogger(__name__)
 
@@ -69,13 +75,21 @@ class CatalogueDirective(_Generated):
 
         registry = gridconnect.default_registry()
         for error in registry.errors:
-            logger.warning("gridconnect plugin not in the catalogue: %s", error, location=self.get_location())
+            logger.warning(
+                "gridconnect plugin not in the catalogue: %s", error, location=self.get_location()
+            )
         return ref.render_catalogue(registry.catalogue, registry.document_kinds)
+
+
+class UncertainDirective(_Generated):
+    def generate(self) -> str:
+        import gridconnect
+
+        return ref.render_uncertain(gridconnect.default_registry().catalogue)
 
 
 class SchemaDirective(_Generated):
     required_arguments = 1
-    option_spec: ClassVar[dict[str, Any]] = {}
 
     def generate(self) -> str:
         return ref.render_schema(self.arguments[0])
@@ -83,7 +97,6 @@ class SchemaDirective(_Generated):
 
 class HooksDirective(_Generated):
     optional_arguments = 1
-    option_spec: ClassVar[dict[str, Any]] = {"module": directives.unchanged}
 
     def generate(self) -> str:
         name = self.arguments[0] if self.arguments else "gridconnect.hookspecs"
@@ -100,20 +113,33 @@ class SlotsDirective(_Generated):
         return ref.render_slots()
 
 
-def _stdlib_link(target: str, contnode: nodes.Element) -> nodes.Element | None:
-    module = target.split(".")[0]
-    if module not in sys.stdlib_module_names or module == "typing":
+_CONSTANTS = frozenset({"None", "True", "False", "Ellipsis", "NotImplemented"})
+
+
+def _python_docs_link(full: str, contnode: nodes.Element) -> nodes.Element | None:
+    """A link to docs.python.org for a standard-library or built-in name, else None."""
+    parts = full.split(".")
+    if full in _CONSTANTS:
+        uri = f"{PYTHON_DOCS}constants.html#{full}"
+    elif len(parts) == 1 and hasattr(builtins, full):
+        kind = (
+            "exceptions"
+            if isinstance(getattr(builtins, full), type)
+            and issubclass(getattr(builtins, full), BaseException)
+            else "functions"
+        )
+        uri = f"{PYTHON_DOCS}{kind}.html#{full}"
+    elif parts[0] in sys.stdlib_module_names:
+        # The page is that of the longest module prefix (collections.abc, not collections).
+        page = parts[0]
+        for i in range(len(parts), 1, -1):
+            if _importable(".".join(parts[:i])):
+                page = ".".join(parts[:i])
+                break
+        uri = f"{PYTHON_DOCS}{page}.html" + ("" if page == full else f"#{full}")
+    else:
         return None
-    # The page of the longest importable module prefix (collections.abc, not collections).
-    parts = target.split(".")
-    page = module
-    for i in range(len(parts), 0, -1):
-        candidate = ".".join(parts[:i])
-        if candidate in sys.modules or _importable(candidate):
-            page = candidate
-            break
-    anchor = "" if page == target else f"#{target}"
-    node = nodes.reference("", "", internal=False, refuri=f"{PYTHON_DOCS}{page}.html{anchor}")
+    node = nodes.reference("", "", internal=False, refuri=uri)
     node.append(contnode)
     return node
 
@@ -126,56 +152,112 @@ def _importable(name: str) -> bool:
     return True
 
 
-def _qualify(short: str, module_name: str | None, class_name: str | None) -> str | None:
-    """The full dotted name that ``short`` stands for where it was written."""
-    if not module_name:
-        return None
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError:
-        return None
-    head, _, rest = short.partition(".")
-    obj: Any = getattr(module, head, None)
-    if obj is None:
-        full = ref._imported_names(module).get(head)  # TYPE_CHECKING imports
-        return f"{full}.{rest}" if full and rest else full
-    if rest:
-        return None
+_MISSING = object()
+
+
+def _lookup(target: str, module_name: str | None, class_name: str | None) -> Any:
+    """The object that ``target`` names where it was written, or ``_MISSING``."""
+    parts = target.split(".")
+    # A dotted name that is importable as written (``gridconnect.Decision``).
+    for i in range(len(parts), 0, -1):
+        head = ".".join(parts[:i])
+        if head in sys.modules or (i < len(parts) and _importable(head)):
+            obj: Any = sys.modules[head]
+            for attr in parts[i:]:
+                obj = getattr(obj, attr, _MISSING)
+                if obj is _MISSING:
+                    break
+            else:
+                return obj
+            break
+    # A name as the module (or class) where it was written sees it.
+    if not module_name or not _importable(module_name):
+        return _MISSING
+    module = sys.modules[module_name]
+    scopes: list[Any] = []
+    if class_name:
+        owner: Any = module
+        for attr in class_name.split("."):
+            owner = getattr(owner, attr, None)
+        if owner is not None:
+            scopes.append(owner)
+    scopes.append(module)
+    for scope in scopes:
+        obj = getattr(scope, parts[0], _MISSING)
+        if obj is not _MISSING:
+            for attr in parts[1:]:
+                obj = getattr(obj, attr, _MISSING)
+            return obj
+    full = ref._imported_names(module).get(parts[0])  # names imported under TYPE_CHECKING
+    if full is not None:
+        return _lookup(".".join([full, *parts[1:]]), None, None)
+    return _MISSING
+
+
+def _full_name(obj: Any) -> str | None:
+    if isinstance(obj, types.ModuleType):
+        return obj.__name__
     name = getattr(obj, "__qualname__", None)
     owner = getattr(obj, "__module__", None)
-    if name and owner:
-        return f"{owner}.{name}"
-    return None
+    return f"{owner}.{name}" if isinstance(name, str) and isinstance(owner, str) else None
 
 
 def resolve_missing(
     app: Sphinx, env: Any, node: Any, contnode: nodes.Element
 ) -> nodes.Element | None:
-    """Resolve a Python cross-reference that the Python domain could not."""
+    """Resolve a Python cross-reference that the Python domain could not.
+
+    The name is looked up where it was written and replaced by the full name of what it is;
+    that is then found among the documented objects, or linked to docs.python.org. A type
+    variable, or a private name (``_IndexedCalendar``), is shown as plain text: it has no page.
+    """
     if node.get("refdomain") != "py":
         return None
     target: str = node.get("reftarget", "")
-    full = target
-    if "." not in target or target.split(".")[0] not in sys.modules:
-        qualified = _qualify(target, node.get("py:module"), node.get("py:class"))
-        if qualified and qualified != target:
-            full = qualified
-            domain = env.get_domain("py")
-            for reftype in (node.get("reftype"), "class", "obj"):
-                found = domain.resolve_xref(
-                    env, node.get("refdoc"), app.builder, reftype, full, node, contnode
-                )
-                if found is not None:
-                    return found  # type: ignore[no-any-return]
-    return _stdlib_link(full, contnode)
+    obj = _lookup(target, node.get("py:module"), node.get("py:class"))
+    full = target if obj is _MISSING else (_full_name(obj) or target)
+    if isinstance(obj, typing.TypeVar) or any(p.startswith("_") for p in full.split(".")):
+        return contnode
+    if full != target:
+        domain = env.get_domain("py")
+        for reftype in dict.fromkeys((node.get("reftype"), "class", "obj")):
+            found = domain.resolve_xref(
+                env, node.get("refdoc"), app.builder, reftype, full, node, contnode
+            )
+            if found is not None:
+                return found  # type: ignore[no-any-return]
+    return _python_docs_link(full, contnode)
+
+
+def _napoleon_skips_attributes(app: Sphinx) -> None:
+    """Keep napoleon off attribute, data and property docstrings.
+
+    For those, napoleon reads a first line ``x: y`` as "type: description"; gridconnect's
+    docstrings are reStructuredText, where such a line is prose ("Slot families: ``family.name``
+    ..."), so napoleon would turn prose into a broken type. Sections (``Args:`` ...) in function
+    and class docstrings are still handled by napoleon.
+    """
+    listeners = app.events.listeners.get("autodoc-process-docstring", [])
+    for i, listener in enumerate(listeners):
+        handler = listener.handler
+        if getattr(handler, "__module__", "") != "sphinx.ext.napoleon":
+            continue
+
+        def guarded(app: Sphinx, what: str, *args: Any, _inner: Any = handler) -> None:
+            if what not in ("attribute", "data", "property"):
+                _inner(app, what, *args)
+
+        listeners[i] = listener._replace(handler=guarded)
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("gridconnect-cli", CliDirective)
     app.add_directive("gridconnect-catalogue", CatalogueDirective)
     app.add_directive("gridconnect-schema", SchemaDirective)
+    app.add_directive("gridconnect-uncertain", UncertainDirective)
     app.add_directive("gridconnect-hooks", HooksDirective)
     app.add_directive("gridconnect-facts", FactsDirective)
     app.add_directive("gridconnect-slots", SlotsDirective)
     app.connect("missing-reference", resolve_missing)
+    app.connect("builder-inited", _napoleon_skips_attributes)
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -339,8 +339,11 @@ class ChinaCalendar(_IndexedCalendar):
                 "upgrade holidays to get it"
             )
             zh += f"；已安装的 holidays 包（{version}）没有该通知，请升级 holidays"
-        en += "; use strict=False to get a provisional answer from the holidays package's guess"
-        zh += "；如需依据 holidays 包推算的暂定结果，请使用 strict=False"
+        en += (
+            "; use strict=False (on the command line, --lenient) to get a provisional answer "
+            "from the holidays package's guess"
+        )
+        zh += "；如需依据 holidays 包推算的暂定结果，请使用 strict=False（命令行用 --lenient）"
         return CalendarError(en, zh)
 
     def _build_year(self, year: int) -> tuple[int, ...]:
