@@ -12,6 +12,8 @@
     the fact table and the conclusion slots.
 ``.. gridconnect-uncertain::``
     every rule and parameter value whose citation is not a primary text or carries a note.
+``.. gridconnect-timeline::`` / ``.. gridconnect-derivation::`` *application.json*
+    pictures of a decision, drawn as SVG (set up from :mod:`gridconnect_picture_directives`).
 
 Pages that use them are re-read on every build, so the output follows the code.
 
@@ -258,6 +260,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("gridconnect-hooks", HooksDirective)
     app.add_directive("gridconnect-facts", FactsDirective)
     app.add_directive("gridconnect-slots", SlotsDirective)
+    app.setup_extension("gridconnect_picture_directives")
     app.connect("missing-reference", resolve_missing)
     app.connect("builder-inited", _napoleon_skips_attributes)
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}
