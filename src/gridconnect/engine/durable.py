@@ -10,36 +10,56 @@ actions, no ``Host`` and so no background threads), following §8 of
   asserts the facts as one fact, collects every activation with ``start_action_for_state`` /
   ``complete_and_start_action`` and retracts the fact. Never ``post``, ``delete_state``, batches
   or a session per application;
-* one process-wide :class:`threading.RLock` is held around every call into the extension.
+* one process-wide :class:`threading.RLock` is held around every call into the extension
+  (and around a whole evaluation, so activations never interleave);
+* matchers compiled from identical rules share their rulesets; a ruleset is deleted when the
+  last matcher using it is closed or garbage-collected. Durable never frees a session's memory
+  (about 0.5 MB; ``delete_ruleset`` frees the rest), so compile once and reuse the matcher;
+* an engine error in the middle of an evaluation becomes :class:`EngineError` naming the ruleset
+  and its rules; that session is then abandoned for a fresh one (deleting or abandoning a
+  session with a half-collected activation can crash durable).
 
 What a condition compiles to (``nnf`` first: durable has no ``not``). Every rule starts with a
-test on the marker key ``~r`` (0 in every message; the rule tests ``~r != <its own number>``), so
+test on the marker key ``~r`` (0 in every message; the rule tests ``~r != <its number>``), so
 the trivially true condition is just that test, a negative test is never bare, and rules never
-share network nodes::
+share network nodes. For example ::
 
     capacity.kw <= 160 and not (any works.segments: laying = "overhead" and length_m > 100)
+                       and not (any works.crossings: item = "railway")
 
     {"all": [{"m": {"$and": [
         {"$neq": {"~r": 1}},
         {"$lte": {"capacity.kw": 160.0}},
-        {"$or": [
-            {"$eq": {"works.segments~n": 0}},
-            {"$iall": {"works.segments": {"$or": [
-                {"$and": [{"$neq": {"$i.~a": 1}}, {"$nex": {"$i.laying": 1}}]},
-                {"$and": [{"$neq": {"$i.~a": 2}}, {"$neq": {"$i.laying": "overhead"}}]},
-                {"$and": [{"$neq": {"$i.~a": 3}}, {"$nex": {"$i.length_m": 1}}]},
-                {"$and": [{"$neq": {"$i.~a": 4}}, {"$lte": {"$i.length_m": 100.0}}]}]}}}]}]}}]}
+        {"$or": [{"$eq": {"works.segments": 0}},
+                 {"$iall": {"works.segments": {"$and": [
+                     {"$or": [{"$nex": {"$i.laying": 1}},
+                              {"$nex": {"$i.length_m": 1}},
+                              {"$and": [{"$neq": {"$i.~a": 1}},
+                                        {"$neq": {"$i.laying": "overhead"}}]},
+                              {"$and": [{"$neq": {"$i.~a": 2}},
+                                        {"$lte": {"$i.length_m": 100.0}}]}]},
+                     {"$ex": {"$i.~a": 1}}]}}}]},
+        {"$or": [{"$eq": {"works.crossings": 0}},
+                 {"$iall": {"works.crossings": {"$neq": {"$i": "railway"}}}}]}]}}]}
 
-* ``any`` is ``$iany``; a field of a list item is ``$i.<field>``, a scalar item is ``$i``; ``$iany``
-  and ``$iall`` nest (``{"$iany": {"$i.crossings": {"$eq": {"$i": "railway"}}}}``), and ``$ex``,
-  ``$nex``, ``$and``, ``$or`` work inside items;
-* ``every`` is ``{"$or": [{"$eq": {"<list>~n": 0}}, {"$iall": ...}]}`` with a count key ``<list>~n``
-  added to the message for the list (``$iall`` on ``[]`` is false, ``every`` on ``[]`` is true);
-* durable evaluates an ``$or`` inside a *record* item wrongly when its alternatives test different
-  fields: only the field that comes last in the item counts (``isNextMatch``/``isArrayMatch`` in
-  ``events.c`` overwrite the result field by field). So every such ``$or`` alternative starts with
-  a test on the marker field ``~a`` (0 in every record) that always holds; all alternatives then
-  hang on one field, where durable ORs them correctly. Scalar items have one field and need none;
+* ``any`` is ``$iany``; a field of a list item is ``$i.<field>``, a scalar item is ``$i``. They
+  nest (``{"$iany": {"$i.crossings": {"$eq": {"$i": "railway"}}}}`` inside a record), and
+  ``$ex``, ``$nex``, ``$and`` and ``$or`` work inside items (with the care below);
+* ``every`` is ``{"$or": [{"$eq": {"l": 0}}, {"$iall": {"l": ...}}]}``: ``$iall`` on ``[]`` is
+  false, so an empty list is sent as ``0`` (``$iall``/``$iany`` on a non-list are false, and a
+  non-empty list never equals 0). Both tests read one key, so the ``$or`` is safe in items too;
+* durable evaluates an ``$or`` inside a *record* wrongly when its alternatives test different
+  fields: only the field that comes last in the item counts (``isNextMatch``/``isArrayMatch``
+  in ``events.c`` overwrite the result field by field), and equal tests hanging from one node
+  are merged (``findAlpha``), which mixes the continuations of alternatives. So there, unless
+  the alternatives are single tests of one field, each alternative (or group of single tests of
+  one field) starts with a test ``~a != <n>`` of the marker field ``~a`` (0 in every record) that
+  always holds: all alternatives then hang on one field, where durable ORs them correctly.
+  ``$nex`` tests are looked at first and need no marker; scalar items have one field and never do;
+* the node an ``$or`` ends in is created with an uninitialised value type, which ``createAlpha``
+  (``rete.c``) then checks for the last node of an item condition: such conditions fail to
+  compile with error 102 depending on heap contents. So an item condition that ends in an
+  ``$or`` gets an always-true ``$ex`` test (``$i`` or ``$i.~a``) appended;
 * an absent optional fact (``None``) is left out of the message, so ``$ex``/``$nex`` work and
   comparisons with it are false;
 * values: dates become ordinals (``date.toordinal()``), booleans 1/0, numbers are written as
@@ -49,28 +69,35 @@ share network nodes::
   turned into the equivalent test against the nearest floats (durable would round it);
 * a key is the fact path itself (``capacity.kw``), ``id``/``sid`` become ``id~``/``sid~`` (also in
   records), and a path that is not plain ``[A-Za-z0-9_.]`` gets a synthetic ``~f<n>``/``~g<n>`` key.
-  Each ruleset's message holds only the facts its rules read (record fields likewise).
+  Each ruleset's message holds only the facts its rules read (records: only the fields read).
 
-Durable's own limits are respected at compile time: at most 15 ``$and``/``$or`` per rule (error
-113), a worst-case alpha stack below 64 (error 303), at most 240 keys per message (error 302).
-A rule over those limits is split into alternatives (``a or b`` -> ``7`` and ``7/1``; ``and`` is
-distributed over ``or``; ``any l: a or b`` -> ``any l: a`` or ``any l: b``); the positions are the
-same.
+Durable's own limits are respected at compile time: at most 15 ``$and``/``$or`` per rule
+(error 113), at most 64 entries on the alpha stack of ``handleAlpha`` (error 303; the worst case
+is computed from the network durable builds, see :func:`_stack`, and rules are packed into
+rulesets so that it stays at most 60), at most 240 keys per message (error 302), fewer than
+512 tests of one field below one node (more make durable loop forever with the GIL held: an
+``$or`` of more than 400 single tests, such as a large ``in``, or of more than 100 alternatives
+is cut into groups, each below its own always-true test). A rule over those limits is split
+into alternatives (``a or b`` -> ``7`` and ``7/1``; ``and`` is distributed
+over ``or``; ``any l: a or b`` -> ``any l: a`` or ``any l: b``); the positions are the same.
 
 Not supported, raised as :class:`~gridconnect.errors.EngineError` when compiling:
 
 * ``<``, ``<=``, ``>``, ``>=`` on text (durable compares the escaped JSON text byte by byte);
-* a rule that even after splitting exceeds durable's limits (e.g. an ``every`` whose condition has
-  more than 14 ``and``/``or``, or that reads more than 237 facts);
-* ill-typed conditions: a path compared with literals of different kinds, a path used both as a
-  value and as a list, an item (``""``) test outside ``any``/``every``, a list whose items are used
-  both as values and as records, lists of lists, unresolved parameters, datetimes, inf/NaN.
+* a rule that even split into 32 alternatives exceeds durable's limits, e.g. an ``every`` whose
+  condition needs more than about 13 ``and``/``or`` (an ``every`` cannot be split), or a rule
+  that reads more than 237 facts;
+* ill-typed conditions: a path compared with literals of different kinds (or of a kind other
+  than its type in :data:`~gridconnect.rules.facts.FACTS`), a path used both as a value and as
+  a list, an item test (``""``) outside ``any``/``every``, a list whose items are used both as
+  values and as records, lists of lists, unresolved parameters, datetimes, inf/NaN.
 
-Rejected with :class:`~gridconnect.errors.EngineError` when matching (the engine is not called):
-a fact whose type does not fit the literals it is compared with (the engine would coerce
-``"20" > 10``), ``inf``/``NaN``, an integer fact a float cannot hold exactly, ``None`` inside a
-list of values, a record that is not a mapping, text that is not valid Unicode, a value whose JSON
-exceeds 16 MB. A list fact that is ``None`` counts as empty for ``any``/``every``.
+Rejected with :class:`~gridconnect.errors.EngineError` when matching (the engine is not called,
+the session stays usable): a fact whose type does not fit the literals it is compared with (the
+engine would coerce ``"20" > 10``), ``inf``/``NaN``, an integer fact a float cannot hold
+exactly, a list fact that is not a list (``None`` included: the reference engine fails on it
+too), ``None`` inside a list of values, a record that is not a mapping, text that is not valid
+Unicode, a value whose JSON exceeds 16 MB.
 
 The extension is imported lazily: importing this module never fails, :func:`available` says
 whether durable can be used, and :meth:`DurableEngine.compile` raises ``EngineError`` if not. The
@@ -80,16 +107,18 @@ DeprecationWarning (§3 item 15) cannot occur.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
+import json.encoder
 import math
 import re
 import sys
 import threading
 import weakref
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
-from typing import Any, Literal, TypeAlias
+from typing import Any, Literal, NoReturn, TypeAlias
 
 import attrs
 
@@ -126,6 +155,8 @@ _MAX_STACK = 60  # handleAlpha's stack holds 64 (error 303); leave a margin
 _MAX_KEYS = 240  # per message or record, counting sid/id/markers (255 in the engine, error 302)
 _MAX_VALUE = 16_000_000  # bytes of one property (16 MiB in the engine, error 314)
 _MAX_SPLIT = 32  # alternatives one rule may be split into
+_MAX_ALTERNATIVES = 100  # of one $or below one node (at most 128 $nex tests below one node)
+_MAX_TESTS = 400  # single tests below one node (512 tests of one field hang durable)
 
 _MODULE: Any = None
 
@@ -193,9 +224,9 @@ def _dump(value: Any) -> str:
 # -- values ----------------------------------------------------------------------------------
 
 
-def _text(value: str) -> str:
-    """Text as JSON; the same for facts and literals, so durable's raw comparison is exact."""
-    return json.dumps(value, ensure_ascii=False)
+_text: Callable[[str], str] = json.encoder.encode_basestring
+"""Text as JSON, as ``json.dumps(text, ensure_ascii=False)`` writes it; the same for facts and
+literals, so durable's raw comparison of the JSON text is exact."""
 
 
 def _float(value: float) -> str:
@@ -231,7 +262,7 @@ def _literal(value: Any) -> str:
         return _float(value)
     if isinstance(value, str):
         return _text(value)
-    assert isinstance(value, date) and not isinstance(value, datetime)
+    assert isinstance(value, date)
     return str(value.toordinal())
 
 
@@ -343,7 +374,9 @@ def _analyse(
             raise _type_error(
                 "an item test (empty path) outside any/every", "any/every 之外的列表项测试", at
             )
-        if parent.items == "records":
+        if parent.items == "records" or (
+            parent.declared is not None and parent.declared.kind == "records"
+        ):
             raise _type_error(
                 f"the items of {parent.name!r} are used both as values and as records",
                 f"{parent.name!r} 的列表项既被当作值又被当作记录",
@@ -359,9 +392,12 @@ def _analyse(
         if isinstance(node, Cmp | In):
             for kind in _literal_kinds(node, at):
                 _merge_kind(parent, kind, "item_kind", f"items of {parent.name!r}", at)
+            _check_order(node, parent.item_kind, f"items of {parent.name!r}", at)
         return
     if parent is not None:
-        if parent.items == "values":
+        if parent.items == "values" or (
+            parent.declared is not None and parent.declared.kind == "list"
+        ):
             raise _type_error(
                 f"the items of {parent.name!r} are used both as values and as records",
                 f"{parent.name!r} 的列表项既被当作值又被当作记录",
@@ -389,11 +425,15 @@ def _analyse(
     path.compared = True
     for kind in _literal_kinds(node, at):
         _merge_kind(path, kind, "kind", repr(node.path), at)
-    if isinstance(node, Cmp) and node.op not in ("eq", "ne") and path.kind == "text":
+    _check_order(node, path.kind, repr(node.path), at)
+
+
+def _check_order(node: Cmp | In, kind: Kind | None, what: str, at: str) -> None:
+    if isinstance(node, Cmp) and node.op not in ("eq", "ne") and kind == "text":
         raise _type_error(
-            f"{node.path!r} {node.op} {node.value!r}: durable cannot order text "
+            f"{what} {node.op} {node.value!r}: durable cannot order text "
             "(it compares the escaped JSON text)",
-            f"{node.path!r} {node.op} {node.value!r}：durable 无法比较文本的大小"
+            f"{what} {node.op} {node.value!r}：durable 无法比较文本的大小"
             "（它按转义后的 JSON 文本比较）",
             at,
         )
@@ -456,7 +496,7 @@ def _and(parts: Iterable[_J]) -> _J:
         if part is False:
             return False
         assert isinstance(part, dict)
-        items.extend(part["$and"] if "$and" in part else [part])
+        items.extend(part.get("$and", [part]))
     items = _unique(items)
     if not items:
         return True
@@ -471,7 +511,7 @@ def _or(parts: Iterable[_J]) -> _J:
         if part is True:
             return True
         assert isinstance(part, dict)
-        items.extend(part["$or"] if "$or" in part else [part])
+        items.extend(part.get("$or", [part]))
     items = _unique(items)
     if not items:
         return False
@@ -523,7 +563,35 @@ class _Compiler:
         self.keys: set[str] = set()  # top-level keys the compiled rules read
 
     def condition(self, node: Condition) -> _J:
-        return self.expr(node, self.schema.top, None, "")
+        expr = self.expr(node, self.schema.top, None, "")
+        return self.bound(expr, _RULE_MARK) if isinstance(expr, dict) else expr
+
+    def bound(self, expr: dict[str, Any], anchor: str) -> dict[str, Any]:
+        """Hang at most :data:`_MAX_ALTERNATIVES` alternatives of an ``$or`` on one node
+        (:data:`_MAX_TESTS` if they are single tests, not ``$nex``, as in an ``in``).
+
+        A node with 512 tests of one field below it makes durable loop forever (its 512-slot
+        hash table is full), and one with more than 128 ``$nex`` tests overflows a list. Larger
+        ``$or`` are cut into groups, each below its own always-true test of ``anchor`` (tests
+        with distinct values are never merged). It does not descend into ``$iany``/``$iall``.
+        """
+        if "$and" in expr:
+            return {"$and": [self.bound(item, anchor) for item in expr["$and"]]}
+        if "$or" not in expr:
+            return expr
+        alternatives = [self.bound(item, anchor) for item in expr["$or"]]
+        leaves = [_leaf(alt) for alt in alternatives]
+        size = _MAX_ALTERNATIVES
+        if all(leaf is not None and leaf[0] != "$nex" for leaf in leaves):
+            size = _MAX_TESTS  # e.g. an "in": only the hash table limits them
+        if len(alternatives) <= size:
+            return {"$or": alternatives}
+        groups = []
+        for start in range(0, len(alternatives), size):
+            number = next(self.marks)
+            test = {"$ex": {anchor: number}} if anchor == _ITEM else {"$neq": {anchor: -number}}
+            groups.append({"$and": [test, {"$or": alternatives[start : start + size]}]})
+        return self.bound({"$or": groups}, anchor)
 
     def expr(self, node: Condition, scope: dict[str, _Path], parent: _Path | None, pre: str) -> _J:
         if isinstance(node, And):
@@ -587,6 +655,7 @@ class _Compiler:
             if node.kind == "every":  # holds for no item: only an empty list
                 return {"$eq": {key: 0}}
             body = {"$ex": {item: 1}}  # any item at all: a non-empty list
+        body = self.bound(body, item)
         if path.items == "records":
             body = self.mark(body)
         if _ends_in_or(body):
@@ -732,13 +801,16 @@ def _halves(items: tuple[Condition, ...]) -> list[Condition]:
 def _split(node: Condition) -> list[Condition] | None:
     """Two conditions whose disjunction is ``node`` (NNF), or None if it cannot be split.
 
-    The first ``or`` found is cut in halves; ``and`` is distributed over it and ``any`` lifted
-    out of it.
+    The first ``or`` (or ``in``) found is cut in halves; ``and`` is distributed over it and
+    ``any`` lifted out of it.
     """
     if isinstance(node, And | Or) and len(node.items) == 1:
         return _split(node.items[0])
     if isinstance(node, Or) and len(node.items) > 1:
         return _halves(node.items)
+    if isinstance(node, In) and len(node.values) > 1:
+        middle = len(node.values) // 2
+        return [In(node.path, node.values[:middle]), In(node.path, node.values[middle:])]
     if isinstance(node, Quant) and node.kind == "any":
         inner = _split(node.where)
         if inner is not None:
@@ -774,9 +846,8 @@ class _Chunk:
     units: list[_Unit]
     keys: list[str]  # top-level keys its message holds (besides sid/id/~r)
     definition: str = ""
-    handle: int = 0
-    name: str = ""
-    sid: str = _SID
+    positions: dict[str, int] = attrs.Factory(dict)  # rule name -> position
+    ruleset: _Ruleset | None = None
 
 
 def _compile_rule(position: int, rule: MatchRule, schema: _Schema) -> list[_Unit]:
@@ -830,6 +901,8 @@ def _chunks(units: list[_Unit]) -> list[_Chunk]:
         keys |= unit.keys
     if current:
         chunks.append(_Chunk(current, sorted(keys)))
+    for chunk in chunks:
+        chunk.positions = {unit.name: unit.position for unit in chunk.units}
     return chunks
 
 
@@ -880,13 +953,25 @@ def _check_hashes(schema: _Schema) -> None:
 
 # -- the ruleset cache: identical rulesets share one handle and session ----------------------
 
-_HANDLES: dict[str, list[Any]] = {}  # definition -> [handle, name, users]
+
+@attrs.define(eq=False)
+class _Ruleset:
+    """A ruleset in the extension, shared by every matcher with the same definition."""
+
+    handle: int
+    name: str
+    users: int = 0
+    sid: str = _SID  # its session; replaced if an evaluation fails half-way
+    failures: int = 0
+
+
+_RULESETS: dict[str, _Ruleset] = {}  # definition -> ruleset
 _NAMES = itertools.count(1)
 
 
-def _acquire(module: Any, definition: str, where: str) -> tuple[int, str]:
-    entry = _HANDLES.get(definition)
-    if entry is None:
+def _acquire(module: Any, definition: str, where: str) -> _Ruleset:
+    ruleset = _RULESETS.get(definition)
+    if ruleset is None:
         name = f"gridconnect_{next(_NAMES)}"
         try:
             handle = module.create_ruleset(name, definition)
@@ -895,28 +980,29 @@ def _acquire(module: Any, definition: str, where: str) -> tuple[int, str]:
                 f"durable could not create ruleset {name} ({where}): {error}",
                 f"durable 无法创建规则集 {name}（{where}）：{error}",
             ) from error
-        entry = _HANDLES[definition] = [handle, name, 0]
-    entry[2] += 1
-    return entry[0], entry[1]
+        ruleset = _RULESETS[definition] = _Ruleset(handle, name)
+    ruleset.users += 1
+    return ruleset
 
 
 def _release(definitions: list[str]) -> None:
     """Drop a matcher's rulesets (a weakref finalizer). Deleting a ruleset frees its network."""
     with _LOCK:
         for definition in definitions:
-            entry = _HANDLES.get(definition)
-            if entry is None:
+            ruleset = _RULESETS.get(definition)
+            if ruleset is None:
                 continue
-            entry[2] -= 1
-            if entry[2] <= 0:
-                del _HANDLES[definition]
-                try:
-                    _MODULE.delete_ruleset(entry[0])
-                except Exception:  # pragma: no cover - nothing useful to do in a finalizer
-                    pass
+            ruleset.users -= 1
+            if ruleset.users <= 0:
+                del _RULESETS[definition]
+                with contextlib.suppress(Exception):  # nothing better to do in a finalizer
+                    _MODULE.delete_ruleset(ruleset.handle)
 
 
 # -- encoding facts ---------------------------------------------------------------------------
+
+_Encoder: TypeAlias = Callable[[Any], "str | None"]
+"""Turns a fact value into JSON text, None to leave it out; raises EngineError if it cannot."""
 
 
 def _bad_value(what: str, value: Any, en: str, zh: str) -> EngineError:
@@ -926,78 +1012,101 @@ def _bad_value(what: str, value: Any, en: str, zh: str) -> EngineError:
     )
 
 
-_KIND_TEXT: Mapping[str, tuple[str, str]] = {
-    "number": ("must be a number", "应为数"),
-    "text": ("must be text", "应为文本"),
-    "bool": ("must be true or false", "应为布尔值"),
-    "date": ("must be a date", "应为日期"),
-}
-
-
-def _encode_scalar(value: Any, kind: Kind | None, what: str) -> str:
-    """A non-None value of a fact that rules compare with literals of ``kind``."""
-    if kind is None:  # only tested for presence
-        return "1"
-    if _kind_of(value) != kind:
-        raise _bad_value(what, value, *_KIND_TEXT[kind])
-    if kind == "number":
-        if isinstance(value, int):
-            exact = _exact_float(value)
-            if exact is None:
-                raise _bad_value(
-                    what,
-                    value,
-                    "is an integer no float holds exactly",
-                    "是无法用浮点数精确表示的整数",
-                )
-            value = exact
+def _number(value: Any, what: str) -> str:
+    if isinstance(value, float):
         if not math.isfinite(value):
             raise _bad_value(what, value, "is not a finite number", "不是有限的数")
         return _float(value)
-    if kind == "text":
+    if isinstance(value, int) and not isinstance(value, bool):
+        exact = _exact_float(value)
+        if exact is None:
+            raise _bad_value(
+                what, value, "is an integer no float holds exactly", "是无法用浮点数精确表示的整数"
+            )
+        return _float(exact)
+    raise _bad_value(what, value, "must be a number", "应为数")
+
+
+def _string(value: Any, what: str) -> str:
+    if isinstance(value, str):
         return _text(value)
-    if kind == "bool":
-        return "1" if value else "0"
-    return str(value.toordinal())
+    raise _bad_value(what, value, "must be text", "应为文本")
 
 
-def _encode_list(value: Any, path: _Path, what: str) -> str:
-    """A list fact as JSON; an empty list is sent as 0 (``every`` tests ``l = 0``)."""
-    if not isinstance(value, list | tuple):
-        raise _bad_value(what, value, "must be a list", "应为列表")
-    if not value:
+def _boolean(value: Any, what: str) -> str:
+    if value is True:
+        return "1"
+    if value is False:
         return "0"
-    if path.items is None:  # only any/every with a constant condition: the length counts
-        return "[" + ",".join("1" * len(value)) + "]"
-    parts = []
-    if path.items == "values":
-        for item in value:
-            if item is None:
-                raise _bad_value(what, item, "must not contain None", "不应包含 None")
-            parts.append(_encode_scalar(item, path.item_kind, f"{what}[]"))
-    else:
-        for item in value:
+    raise _bad_value(what, value, "must be true or false", "应为布尔值")
+
+
+def _ordinal(value: Any, what: str) -> str:
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return str(value.toordinal())
+    raise _bad_value(what, value, "must be a date", "应为日期")
+
+
+_SCALARS: Mapping[str, Callable[[Any, str], str]] = {
+    "number": _number,
+    "text": _string,
+    "bool": _boolean,
+    "date": _ordinal,
+}
+
+
+def _scalar_encoder(kind: Kind | None, what: str) -> Callable[[Any], str]:
+    """Encodes a non-None value compared with literals of ``kind`` (None: only its presence)."""
+    if kind is None:
+        return lambda value: "1"
+    encode = _SCALARS[kind]
+    return lambda value: encode(value, what)
+
+
+def _encoder(path: _Path, what: str) -> _Encoder:
+    """The encoder of a path (at the top level, or a field of a record)."""
+    if not path.listed:
+        scalar = _scalar_encoder(path.kind, what)
+        return lambda value: None if value is None else scalar(value)
+    if path.items == "records":
+        fields = [
+            (f"{_text(field.key)}:", field.name, _encoder(field, f"{what}[].{field.name}"))
+            for field in path.fields.values()
+        ]
+
+        def record(item: Any) -> str:
             if not isinstance(item, Mapping):
                 raise _bad_value(what, item, "must be a list of records", "应为记录列表")
-            parts.append(_encode_record(item, path, what))
-    return "[" + ",".join(parts) + "]"
+            parts = [f'"{_ITEM_MARK}":0']
+            for prefix, name, encode in fields:
+                text = encode(item.get(name))
+                if text is not None:
+                    parts.append(prefix + text)
+            return "{" + ",".join(parts) + "}"
 
+        each: Callable[[Any], str] = record
+    elif path.items == "values":
+        scalar = _scalar_encoder(path.item_kind, f"{what}[]")
 
-def _encode_record(record: Mapping[str, Any], path: _Path, what: str) -> str:
-    parts = [f'"{_ITEM_MARK}":0']
-    for field in path.fields.values():
-        for key, text in _fragments(record.get(field.name), field, f"{what}[].{field.name}"):
-            parts.append(f"{_text(key)}:{text}")
-    return "{" + ",".join(parts) + "}"
+        def each(item: Any) -> str:
+            if item is None:
+                raise _bad_value(what, item, "must not contain None", "不应包含 None")
+            return scalar(item)
 
+    else:  # only any/every with a constant condition: the length counts
 
-def _fragments(value: Any, path: _Path, what: str) -> list[tuple[str, str]]:
-    """The key and JSON value a path contributes to a message or record (none if absent)."""
-    if path.listed:
-        return [(path.key, _encode_list(value, path, what))]
-    if value is None:
-        return []
-    return [(path.key, _encode_scalar(value, path.kind, what))]
+        def each(item: Any) -> str:
+            return "1"
+
+    def encode_list(value: Any) -> str:
+        """A list as JSON; an empty list is sent as 0 (``every`` tests ``l = 0``)."""
+        if not isinstance(value, list | tuple):
+            raise _bad_value(what, value, "must be a list", "应为列表")
+        if not value:
+            return "0"
+        return "[" + ",".join(map(each, value)) + "]"
+
+    return encode_list
 
 
 # -- the matcher ------------------------------------------------------------------------------
@@ -1007,11 +1116,15 @@ class DurableMatcher:
     """Rules compiled to durable rulesets; :meth:`match` asserts, collects, retracts."""
 
     def __init__(self, rules: tuple[MatchRule, ...], schema: _Schema, chunks: list[_Chunk]):
+        """Use :meth:`DurableEngine.compile`."""
         self.rules = rules
-        self._schema = schema
         self._chunks = chunks
-        self._paths = [p for p in schema.top.values() if any(p.key in c.keys for c in chunks)]
-        self._sessions = itertools.count(1)
+        used = {key for chunk in chunks for key in chunk.keys}
+        self._encoders = [
+            (path.key, f"{_text(path.key)}:", path.name, _encoder(path, repr(path.name)))
+            for path in schema.top.values()
+            if path.key in used
+        ]
         self._finalizer = weakref.finalize(self, _release, [c.definition for c in chunks])
         self._finalizer.atexit = False
 
@@ -1026,14 +1139,16 @@ class DurableMatcher:
 
     def match(self, facts: Mapping[str, Any]) -> list[int]:
         fragments: dict[str, str] = {}
-        for path in self._paths:
-            for key, text in _fragments(facts.get(path.name), path, repr(path.name)):
-                if len(text) > _MAX_VALUE // 4 and len(text.encode(errors="replace")) > _MAX_VALUE:
-                    raise EngineError(
-                        f"durable engine: fact {path.name!r} is larger than 16 MB",
-                        f"durable 引擎：事实 {path.name!r} 超过 16 MB",
-                    )
-                fragments[key] = f"{_text(key)}:{text}"
+        for key, prefix, name, encode in self._encoders:
+            text = encode(facts.get(name))
+            if text is None:
+                continue
+            if len(text) > _MAX_VALUE // 4 and len(text.encode(errors="replace")) > _MAX_VALUE:
+                raise EngineError(
+                    f"durable engine: fact {name!r} is larger than 16 MB",
+                    f"durable 引擎：事实 {name!r} 超过 16 MB",
+                )
+            fragments[key] = prefix + text
         positions: set[int] = set()
         with _LOCK:
             if not self._finalizer.alive:
@@ -1042,61 +1157,76 @@ class DurableMatcher:
                 )
             module = _load()
             for chunk in self._chunks:
-                head = f'{{"sid":{_text(chunk.sid)},"id":"{_FACT_ID}","{_RULE_MARK}":0'
+                assert chunk.ruleset is not None
+                head = f'{{"sid":{_text(chunk.ruleset.sid)},"id":"{_FACT_ID}","{_RULE_MARK}":0'
                 parts = [head]
                 for key in chunk.keys:
                     part = fragments.get(key)
                     if part is not None:
                         parts.append(part)
                 message = ",".join(parts) + "}"
-                for name in self._run(module, chunk, message):
-                    positions.add(int(name.partition("/")[0]))
+                positions.update(
+                    map(chunk.positions.__getitem__, self._run(module, chunk, message))
+                )
         return sorted(positions)
 
     def _run(self, module: Any, chunk: _Chunk, message: str) -> list[str]:
         """Assert ``message`` into the chunk's session, collect the activations, retract it."""
-        retract = f'{{"sid":{_text(chunk.sid)},"id":"{_FACT_ID}"}}'
+        ruleset = chunk.ruleset
+        assert ruleset is not None
+        handle = ruleset.handle
+        retract = f'{{"sid":{_text(ruleset.sid)},"id":"{_FACT_ID}"}}'
         names: list[str] = []
-        stage = "assert_fact"
-        try:
-            message.encode()
+        try:  # invalid text fails in the argument parsing, before the engine sees anything
+            code, state = module.assert_fact(handle, message)
         except UnicodeEncodeError as error:
             raise EngineError(
                 f"durable engine: the facts contain text that is not valid Unicode: {error}",
                 f"durable 引擎：事实中含有无效的 Unicode 文本：{error}",
             ) from error
+        except BaseException as error:
+            self._fail(chunk, "assert_fact", error)
+        stage = "assert_fact"
         try:
-            code, state = module.assert_fact(chunk.handle, message)
             if code == 2:  # a fact of an interrupted evaluation is still there
                 stage = "retract_fact"
-                module.retract_fact(chunk.handle, retract)
+                module.retract_fact(handle, retract)
                 stage = "assert_fact"
-                code, state = module.assert_fact(chunk.handle, message)
+                code, state = module.assert_fact(handle, message)
             if code == 0:
                 stage = "start_action_for_state"
-                result = module.start_action_for_state(chunk.handle, state)
+                result = module.start_action_for_state(handle, state)
                 if result is not None:
                     activation: str | None = result[1]
                     stage = "complete_and_start_action"
                     while activation:
                         names.append(activation[2 : activation.index('"', 2)])
-                        activation = module.complete_and_start_action(chunk.handle, state)
+                        activation = module.complete_and_start_action(handle, state)
             elif code != 1:
                 raise module.error(f"unexpected result code {code}")
             stage = "retract_fact"
-            module.retract_fact(chunk.handle, retract)
+            module.retract_fact(handle, retract)
         except BaseException as error:
-            # The session may hold a half-collected activation; never touch it again (deleting
-            # or abandoning such a session can crash the engine): use a fresh one from now on.
-            chunk.sid = f"{_SID}-{next(self._sessions)}"
-            if isinstance(error, Exception):
-                rules = ", ".join(f"{u.name} {self.rules[u.position].name!r}" for u in chunk.units)
-                raise EngineError(
-                    f"durable failed in {stage} on ruleset {chunk.name} (rules {rules}): {error}",
-                    f"durable 在规则集 {chunk.name}（规则 {rules}）执行 {stage} 时失败：{error}",
-                ) from error
-            raise
+            self._fail(chunk, stage, error)
         return names
+
+    def _fail(self, chunk: _Chunk, stage: str, error: BaseException) -> NoReturn:
+        """Give up the chunk's session and raise EngineError (or re-raise KeyboardInterrupt...).
+
+        The session may hold a half-collected activation; it is never touched again (deleting
+        or abandoning such a session can crash the engine): a fresh sid is used from now on.
+        """
+        ruleset = chunk.ruleset
+        assert ruleset is not None
+        ruleset.failures += 1
+        ruleset.sid = f"{_SID}-{ruleset.failures}"
+        if not isinstance(error, Exception):
+            raise error
+        rules = ", ".join(f"{u.name} {self.rules[u.position].name!r}" for u in chunk.units)
+        raise EngineError(
+            f"durable failed in {stage} on ruleset {ruleset.name} (rules {rules}): {error}",
+            f"durable 在规则集 {ruleset.name}（规则 {rules}）执行 {stage} 时失败：{error}",
+        ) from error
 
 
 class DurableEngine:
@@ -1133,7 +1263,7 @@ class DurableEngine:
                     where = "rules " + ", ".join(
                         f"{u.name} {rules[u.position].name!r}" for u in chunk.units
                     )
-                    chunk.handle, chunk.name = _acquire(module, chunk.definition, where)
+                    chunk.ruleset = _acquire(module, chunk.definition, where)
                     acquired.append(chunk.definition)
             except BaseException:
                 _release(acquired)
