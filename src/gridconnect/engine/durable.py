@@ -964,6 +964,15 @@ class _Ruleset:
     sid: str = _SID  # its session; replaced if an evaluation fails half-way
     failures: int = 0
 
+    @property
+    def head(self) -> str:
+        """The start of every message asserted into the session (sid, fact id, rule marker)."""
+        return f'{{"sid":{_text(self.sid)},"id":"{_FACT_ID}","{_RULE_MARK}":0'
+
+    @property
+    def retraction(self) -> str:
+        return f'{{"sid":{_text(self.sid)},"id":"{_FACT_ID}"}}'
+
 
 _RULESETS: dict[str, _Ruleset] = {}  # definition -> ruleset
 _NAMES = itertools.count(1)
@@ -1056,18 +1065,51 @@ _SCALARS: Mapping[str, Callable[[Any, str], str]] = {
 
 
 def _scalar_encoder(kind: Kind | None, what: str) -> Callable[[Any], str]:
-    """Encodes a non-None value compared with literals of ``kind`` (None: only its presence)."""
+    """Encodes a non-None value compared with literals of ``kind`` (None: only its presence).
+
+    The common case (a value of exactly the expected type) is handled inline, because this runs
+    for every fact of every evaluation; anything else goes through the checking encoders."""
     if kind is None:
         return lambda value: "1"
+    if kind == "text":
+
+        def text(value: Any) -> str:
+            return _text(value) if type(value) is str else _string(value, what)
+
+        return text
+    if kind == "number":
+
+        def number(value: Any) -> str:
+            if type(value) is float and value - value == 0.0:  # finite
+                written = repr(value)
+                if "e" not in written:
+                    return written
+            return _number(value, what)
+
+        return number
+    if kind == "bool":
+
+        def boolean(value: Any) -> str:
+            return "1" if value is True else "0" if value is False else _boolean(value, what)
+
+        return boolean
     encode = _SCALARS[kind]
-    return lambda value: encode(value, what)
+
+    def other(value: Any) -> str:
+        return str(value.toordinal()) if type(value) is date else encode(value, what)
+
+    return other
 
 
 def _encoder(path: _Path, what: str) -> _Encoder:
     """The encoder of a path (at the top level, or a field of a record)."""
     if not path.listed:
         scalar = _scalar_encoder(path.kind, what)
-        return lambda value: None if value is None else scalar(value)
+
+        def optional(value: Any) -> str | None:
+            return None if value is None else scalar(value)
+
+        return optional
     if path.items == "records":
         fields = [
             (f"{_text(field.key)}:", field.name, _encoder(field, f"{what}[].{field.name}"))
@@ -1125,6 +1167,8 @@ class DurableMatcher:
             for path in schema.top.values()
             if path.key in used
         ]
+        keys = set(chunks[0].keys) if len(chunks) == 1 else set()
+        self._single = [(p, n, e) for k, p, n, e in self._encoders if k in keys]
         self._finalizer = weakref.finalize(self, _release, [c.definition for c in chunks])
         self._finalizer.atexit = False
 
@@ -1138,44 +1182,62 @@ class DurableMatcher:
         self._finalizer()
 
     def match(self, facts: Mapping[str, Any]) -> list[int]:
-        fragments: dict[str, str] = {}
-        for key, prefix, name, encode in self._encoders:
-            text = encode(facts.get(name))
-            if text is None:
-                continue
-            if len(text) > _MAX_VALUE // 4 and len(text.encode(errors="replace")) > _MAX_VALUE:
-                raise EngineError(
-                    f"durable engine: fact {name!r} is larger than 16 MB",
-                    f"durable 引擎：事实 {name!r} 超过 16 MB",
-                )
-            fragments[key] = prefix + text
-        positions: set[int] = set()
+        if len(self._chunks) == 1:  # the common case: encode straight into the one message
+            messages = [self._message(self._chunks[0], self._single, facts)]
+        else:
+            fragments: dict[str, str] = {}
+            for key, prefix, name, encode in self._encoders:
+                text = encode(facts.get(name))
+                if text is not None:
+                    fragments[key] = prefix + text
+            get = fragments.get
+            messages = []
+            for chunk in self._chunks:
+                assert chunk.ruleset is not None
+                parts = [chunk.ruleset.head]
+                parts.extend(part for key in chunk.keys if (part := get(key)) is not None)
+                messages.append(",".join(parts) + "}")
+        for message in messages:
+            if len(message) > _MAX_VALUE // 4:  # only then can one value be over 16 MB
+                self._check_sizes(facts)
+        positions: list[int] = []
         with _LOCK:
             if not self._finalizer.alive:
                 raise EngineError(
                     "durable engine: the matcher was closed", "durable 引擎：匹配器已关闭"
                 )
-            module = _load()
-            for chunk in self._chunks:
-                assert chunk.ruleset is not None
-                head = f'{{"sid":{_text(chunk.ruleset.sid)},"id":"{_FACT_ID}","{_RULE_MARK}":0'
-                parts = [head]
-                for key in chunk.keys:
-                    part = fragments.get(key)
-                    if part is not None:
-                        parts.append(part)
-                message = ",".join(parts) + "}"
-                positions.update(
-                    map(chunk.positions.__getitem__, self._run(module, chunk, message))
+            module = _MODULE if _MODULE is not None else _load()
+            for chunk, message in zip(self._chunks, messages, strict=True):
+                lookup = chunk.positions.__getitem__
+                positions.extend(map(lookup, self._run(module, chunk, message)))
+        # Alternatives of one split rule may all fire; chunks hold rules in position order.
+        return sorted(set(positions)) if len(positions) > 1 else positions
+
+    @staticmethod
+    def _message(chunk: _Chunk, encoders: list[tuple[str, str, _Encoder]], facts: Any) -> str:
+        assert chunk.ruleset is not None
+        parts = [chunk.ruleset.head]
+        for prefix, name, encode in encoders:
+            text = encode(facts.get(name))
+            if text is not None:
+                parts.append(prefix + text)
+        return ",".join(parts) + "}"
+
+    def _check_sizes(self, facts: Mapping[str, Any]) -> None:
+        for _key, _prefix, name, encode in self._encoders:
+            text = encode(facts.get(name))
+            if text is not None and len(text.encode(errors="replace")) > _MAX_VALUE:
+                raise EngineError(
+                    f"durable engine: fact {name!r} is larger than 16 MB",
+                    f"durable 引擎：事实 {name!r} 超过 16 MB",
                 )
-        return sorted(positions)
 
     def _run(self, module: Any, chunk: _Chunk, message: str) -> list[str]:
         """Assert ``message`` into the chunk's session, collect the activations, retract it."""
         ruleset = chunk.ruleset
         assert ruleset is not None
         handle = ruleset.handle
-        retract = f'{{"sid":{_text(ruleset.sid)},"id":"{_FACT_ID}"}}'
+        retract = ruleset.retraction
         names: list[str] = []
         try:  # invalid text fails in the argument parsing, before the engine sees anything
             code, state = module.assert_fact(handle, message)

@@ -16,6 +16,7 @@ from typing import Any
 import attrs
 
 from gridconnect.engine.base import MatchRule
+from gridconnect.rules.facts import FACTS
 from gridconnect.rules.conditions import (
     And,
     Cmp,
@@ -34,19 +35,36 @@ __all__ = ["ReferenceEngine", "ReferenceMatcher", "evaluate_condition"]
 _PY_OP = {"eq": "==", "ne": "!=", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}
 
 
-def _lit(value: Scalar | ParamRef) -> str:
-    if isinstance(value, ParamRef):
-        raise TypeError(f"unresolved parameter {value.name!r}")
-    if isinstance(value, date):
-        return f"_date({value.toordinal()})"
-    return repr(value)
-
-
 class _Gen:
-    """Turns a condition into a Python expression over the facts mapping ``f``."""
+    """Turns conditions into Python expressions over the facts mapping ``f``.
+
+    Each top-level fact is read once into a local; a fact the fact table declares always present
+    is compared without a ``None`` test; constants (dates, sets) are built once; ``any`` over a
+    list of values tested for membership becomes a set operation. The result is the code a person
+    would write by hand for these rules.
+    """
 
     def __init__(self) -> None:
         self._names = itertools.count()
+        self.locals: dict[str, str] = {}  # top-level fact path -> local variable
+        self.constants: dict[str, Any] = {"_date": date.fromordinal}
+
+    def const(self, value: Any) -> str:
+        name = f"_c{next(self._names)}"
+        self.constants[name] = value
+        return name
+
+    def lit(self, value: Scalar | ParamRef) -> str:
+        if isinstance(value, ParamRef):
+            raise TypeError(f"unresolved parameter {value.name!r}")
+        if isinstance(value, date):
+            return self.const(value)
+        return repr(value)
+
+    def values(self, values: tuple[Scalar, ...]) -> str:
+        if len(values) > 3 and all(not isinstance(v, float) or v == v for v in values):
+            return self.const(frozenset(values))
+        return "(" + ", ".join(self.lit(v) for v in values) + ",)"
 
     def expr(self, cond: Condition, scope: str) -> str:
         if isinstance(cond, And | Or):
@@ -57,37 +75,53 @@ class _Gen:
         if isinstance(cond, Not):
             return f"(not {self.expr(cond.item, scope)})"
         if isinstance(cond, Quant):
+            items = self.get(scope, cond.path)
+            where = cond.where
+            if cond.kind == "any" and isinstance(where, In) and where.path == "":
+                return f"(not {self.const(frozenset(where.values))}.isdisjoint({items}))"
+            if cond.kind == "any" and isinstance(where, Cmp) and where.path == "" and where.op == "eq":
+                return f"({self.lit(where.value)} in {items})"
             var = f"_i{next(self._names)}"
-            inner = self.expr(cond.where, var)
+            inner = self.expr(where, var)
             func = "any" if cond.kind == "any" else "all"
-            return f"{func}({inner} for {var} in {self.get(scope, cond.path)})"
+            return f"{func}({inner} for {var} in {items})"
         if isinstance(cond, Present):
             test = "is not None" if cond.present else "is None"
             return f"({self.get(scope, cond.path)} {test})"
-        var = f"_v{next(self._names)}"
         get = self.get(scope, cond.path)
+        always = scope == "f" and cond.path in FACTS and not FACTS[cond.path].optional
+        var = get if always or scope != "f" and cond.path == "" else f"_v{next(self._names)}"
         if isinstance(cond, Cmp):
-            test = f"{var} {_PY_OP[cond.op]} {_lit(cond.value)}"
+            test = f"{var} {_PY_OP[cond.op]} {self.lit(cond.value)}"
         else:
             assert isinstance(cond, In)
-            test = f"{var} in ({', '.join(_lit(v) for v in cond.values)},)"
+            test = f"{var} in {self.values(cond.values)}"
+        if always:
+            return f"({test})"
+        if var == get:
+            return f"({var} is not None and {test})"
         return f"(({var} := {get}) is not None and {test})"
 
-    @staticmethod
-    def get(scope: str, path: str) -> str:
+    def get(self, scope: str, path: str) -> str:
         if path == "":
             return scope
-        return f"{scope}[{path!r}]" if scope == "f" else f"{scope}.get({path!r})"
+        if scope == "f":
+            if path not in self.locals:
+                self.locals[path] = f"_f{len(self.locals)}"
+            return self.locals[path]
+        return f"{scope}.get({path!r})"
 
 
 def _compile(rules: Sequence[MatchRule]) -> Callable[[Mapping[str, Any]], list[int]]:
     gen = _Gen()
-    lines = ["def match(f):", "    out = []"]
+    body = []
     for index, rule in enumerate(rules):
-        lines.append(f"    if {gen.expr(rule.condition, 'f')}:")
-        lines.append(f"        out.append({index})")
-    lines.append("    return out")
-    namespace: dict[str, Any] = {"_date": date.fromordinal}
+        body.append(f"    if {gen.expr(rule.condition, 'f')}:")
+        body.append(f"        add({index})")
+    lines = ["def match(f):", "    out = []", "    add = out.append"]
+    lines += [f"    {name} = f[{path!r}]" for path, name in gen.locals.items()]
+    lines += [*body, "    return out"]
+    namespace: dict[str, Any] = dict(gen.constants)
     exec(compile("\n".join(lines), "<gridconnect rules>", "exec"), namespace)
     match: Callable[[Mapping[str, Any]], list[int]] = namespace["match"]
     return match
