@@ -10,6 +10,7 @@ from pathlib import Path
 import attrs
 import pytest
 
+import gridconnect
 from gridconnect.api import evaluate
 from gridconnect.errors import ConflictError, UnitError
 from gridconnect.model import Application
@@ -196,3 +197,24 @@ def test_decision_json_is_deterministic_and_has_no_personal_identifier(
 def test_a_rule_with_no_condition_always_applies(foshan_resident: Application) -> None:
     reg = registry(make_rule("gd.always", "440000", {"service.e_licence": True}, when=TRUE))
     assert evaluate(foshan_resident, engine="reference", registry=reg).value("service.e_licence")
+
+
+def test_without_durable_rules_the_reference_engine_is_used_with_a_warning(
+    monkeypatch: pytest.MonkeyPatch, foshan_resident: Application, national_only: Registry
+) -> None:
+    from gridconnect import api
+    from gridconnect.engine import durable
+
+    monkeypatch.setattr(durable, "available", lambda: False)
+    api.get_engine.cache_clear()
+    try:
+        with pytest.warns(api.EngineFallbackWarning, match="reference engine"):
+            engine = api.get_engine()
+        assert engine.name == "reference"
+        with pytest.raises(gridconnect.EngineError, match="durable_rules"):
+            api.get_engine("durable")
+        assert (
+            evaluate(foshan_resident, engine=engine, registry=national_only).track == "three_zero"
+        )
+    finally:
+        api.get_engine.cache_clear()
