@@ -35,18 +35,15 @@ docs: $(VENV)/.installed
 
 # The test suite on the other supported Pythons (pyenv); durable-rules needs a one-line define
 # to build on 3.13 (PyEval_CallObject was removed from the C API).
-matrix:
-	@set -e; for v in $(MATRIX); do \
-	  py="$$(pyenv prefix $$v)/bin/python$$v"; venv=".venv-$$v"; \
-	  if [ ! -f $$venv/.installed ]; then \
-	    $$py -m venv $$venv; \
-	    $$venv/bin/python -m pip install --quiet --upgrade pip; \
-	    CPPFLAGS="-DPyEval_CallObject=PyObject_CallObject" \
-	      $$venv/bin/python -m pip install --quiet -e '.[dev]' $(addprefix -e ,$(PLUGIN_DIRS)); \
-	    touch $$venv/.installed; \
-	  fi; \
-	  echo "== Python $$v"; $$venv/bin/pytest -q -p no:randomly; \
-	done
+.venv-%/.installed: pyproject.toml $(PLUGINS)
+	"$$(pyenv prefix $*)/bin/python$*" -m venv .venv-$*
+	.venv-$*/bin/python -m pip install --quiet --upgrade pip
+	CPPFLAGS="-DPyEval_CallObject=PyObject_CallObject" \
+	  .venv-$*/bin/python -m pip install --quiet -e '.[dev]' $(addprefix -e ,$(PLUGIN_DIRS))
+	touch $@
+
+matrix: $(foreach v,$(MATRIX),.venv-$(v)/.installed)
+	@set -e; for v in $(MATRIX); do echo "== Python $$v"; .venv-$$v/bin/pytest -q; done
 
 bench: $(VENV)/.installed
 	$(BIN)/python bench/run.py
