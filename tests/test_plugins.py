@@ -88,8 +88,9 @@ def decisions(registry: Registry) -> list[str]:
 
 
 def test_each_broken_plugin_is_reported_once_naming_plugin_and_problem(broken_import: Path) -> None:
-    registry = Registry(plugins=[(n, o) for n, o, _ in BROKEN], local=[broken_import],
-                        environment=False)
+    registry = Registry(
+        plugins=[(n, o) for n, o, _ in BROKEN], local=[broken_import], environment=False
+    )
     reported = {e.plugin: str(e) for e in registry.errors}
     assert len(registry.errors) == len(BROKEN) + 1
     for name, _, fragment in BROKEN:
@@ -100,8 +101,9 @@ def test_each_broken_plugin_is_reported_once_naming_plugin_and_problem(broken_im
 
 def test_broken_plugins_do_not_change_any_answer(broken_import: Path) -> None:
     clean = Registry(environment=False)
-    noisy = Registry(plugins=[(n, o) for n, o, _ in BROKEN], local=[broken_import],
-                     environment=False)
+    noisy = Registry(
+        plugins=[(n, o) for n, o, _ in BROKEN], local=[broken_import], environment=False
+    )
     assert decisions(noisy) == decisions(clean)
 
 
@@ -132,7 +134,9 @@ def test_environment_switches_local_rules_and_disabling(
     assert "guangzhou" not in names
 
 
-def test_hook_calls_can_be_traced(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_hook_calls_can_be_traced(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("GRIDCONNECT_TRACE_HOOKS", "1")
     Registry().calendar("440100")
     assert "gridconnect_calendar" in capsys.readouterr().err

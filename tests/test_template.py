@@ -73,18 +73,26 @@ def test_the_template_copied_with_a_rule_passes_the_kit(city: Path) -> None:
 
 def test_the_new_rule_shows_in_gridconnect_rules(city: Path) -> None:
     result = CliRunner().invoke(
-        cli, ["--plugin", "gridconnect_city:plugin", "rules", "-j", "qingyuan", "--as-of", "2026-01-01"]
+        cli,
+        ["--plugin", "gridconnect_city:plugin", "rules", "-j", "qingyuan", "--as-of", "2026-01-01"],
     )
     assert result.exit_code == 0, result.output
     assert "qingyuan.limit.pre_coordination" in result.stdout
 
 
 def test_the_copied_plugin_test_suite_runs_its_scenario_and_the_kit(city: Path) -> None:
-    env = {**os.environ, "GRIDCONNECT_PLUGINS": "gridconnect_city:plugin",
-           "PYTHONPATH": str(city / "src")}
+    env = {
+        **os.environ,
+        "GRIDCONNECT_PLUGINS": "gridconnect_city:plugin",
+        "PYTHONPATH": str(city / "src"),
+    }
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(city / "tests")],
-        cwd=city, env=env, capture_output=True, text=True, timeout=300,
+        cwd=city,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "2 passed" in done.stdout

@@ -10,7 +10,7 @@ has; new hooks can be added without breaking existing plugins.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pluggy
 
@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from gridconnect.bundle import UtilityRequirement
     from gridconnect.calendar import WorkingDayCalendar
     from gridconnect.documents import DocumentKind
+    from gridconnect.lifecycle.rules import LifecycleRule
     from gridconnect.rules.catalogue import Jurisdiction
     from gridconnect.rules.loader import RuleSource
 
@@ -80,8 +81,13 @@ def gridconnect_utility_requirements() -> Sequence[UtilityRequirement]:
 
 
 @hookspec
-def gridconnect_lifecycle_rules() -> Sequence[Any]:
-    """Reserved for lifecycle and proactive-service (主动办) rules.
+def gridconnect_lifecycle_rules() -> Sequence[LifecycleRule]:
+    """Lifecycle rules of this plugin's jurisdictions: statechart transitions of applications
+    and projects, and the actions (主动办, proactive service) that events trigger, e.g. a
+    construction permit starting the supporting grid works (see :mod:`gridconnect.lifecycle`).
+
+    A :class:`~gridconnect.plugin.PackagedRules` plugin implements it with no code: a
+    ``lifecycle.toml`` file in its package is read as its answer.
 
     .. versionadded:: 0.1
     """

@@ -18,6 +18,7 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Sequence
 from importlib.resources import files as resource_files
+from typing import TYPE_CHECKING
 
 from gridconnect.bundle import UtilityRequirement
 from gridconnect.documents import DocumentKind
@@ -25,6 +26,9 @@ from gridconnect.hookspecs import hookimpl
 from gridconnect.rules.catalogue import Jurisdiction
 from gridconnect.rules.loader import RuleSource, parse_rules
 from gridconnect.rules.model import Text
+
+if TYPE_CHECKING:
+    from gridconnect.lifecycle.rules import LifecycleRule
 
 __all__ = ["PackagedRules", "jurisdiction"]
 
@@ -40,7 +44,8 @@ def jurisdiction(
 
 class PackagedRules:
     """A plugin whose jurisdictions are declared in Python and whose rules are TOML files
-    inside the package. Files are read when the plugin is loaded, never at import time."""
+    inside the package (decision rules in ``files``, lifecycle and proactive-service rules in
+    ``lifecycle_files``). Files are read when the plugin is loaded, never at import time."""
 
     def __init__(
         self,
@@ -50,12 +55,14 @@ class PackagedRules:
         files: Sequence[str] = ("rules.toml",),
         document_kinds: Sequence[DocumentKind] = (),
         utility_requirements: Sequence[UtilityRequirement] = (),
+        lifecycle_files: Sequence[str] = (),
     ) -> None:
         self.package = package
         self.jurisdictions = tuple(jurisdictions)
         self.files = tuple(files)
         self.document_kinds = tuple(document_kinds)
         self.utility_requirements = tuple(utility_requirements)
+        self.lifecycle_files = tuple(lifecycle_files)
 
     def __repr__(self) -> str:
         return f"<PackagedRules {self.package}: {', '.join(j.alias for j in self.jurisdictions)}>"
@@ -79,3 +86,13 @@ class PackagedRules:
     @hookimpl
     def gridconnect_utility_requirements(self) -> Sequence[UtilityRequirement]:
         return self.utility_requirements
+
+    @hookimpl
+    def gridconnect_lifecycle_rules(self) -> Sequence[LifecycleRule]:
+        from gridconnect.lifecycle.rules import load_lifecycle_text
+
+        rules: list[LifecycleRule] = []
+        for name in self.lifecycle_files:
+            text = resource_files(self.package).joinpath(name).read_text("utf-8")
+            rules += load_lifecycle_text(text, f"{self.package}/{name}")
+        return rules

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Sequence
 from importlib.metadata import entry_points
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import pluggy
@@ -35,6 +35,9 @@ from gridconnect.documents import DocumentKind
 from gridconnect.errors import GridconnectError, PluginError
 from gridconnect.rules.catalogue import Catalogue, Jurisdiction
 from gridconnect.rules.loader import RuleSource, load_rules_file
+
+if TYPE_CHECKING:
+    from gridconnect.lifecycle.rules import LifecycleRule
 
 __all__ = ["PluginInfo", "Registry", "default_registry"]
 
@@ -52,6 +55,7 @@ class PluginInfo:
     sources: tuple[RuleSource, ...] = ()
     document_kinds: tuple[DocumentKind, ...] = ()
     utility_requirements: tuple[UtilityRequirement, ...] = ()
+    lifecycle_rules: tuple[LifecycleRule, ...] = ()
 
     @property
     def rule_count(self) -> int:
@@ -174,11 +178,15 @@ class Registry:
         sources = call("gridconnect_rule_sources")
         kinds = call("gridconnect_document_kinds")
         utilities = call("gridconnect_utility_requirements")
+        from gridconnect.lifecycle.rules import LifecycleRule
+
+        lifecycle = call("gridconnect_lifecycle_rules")
         for item, cls in (
             [(j, Jurisdiction) for j in jurisdictions]
             + [(s, RuleSource) for s in sources]
             + [(k, DocumentKind) for k in kinds]
             + [(u, UtilityRequirement) for u in utilities]
+            + [(r, LifecycleRule) for r in lifecycle]
         ):
             if not isinstance(item, cls):
                 raise TypeError(f"a hook returned {type(item).__name__}, expected {cls.__name__}")
@@ -190,6 +198,7 @@ class Registry:
             sources=sources,
             document_kinds=kinds,
             utility_requirements=utilities,
+            lifecycle_rules=lifecycle,
         )
 
     def _accept(self, loaded: list[tuple[PluginInfo, object]]) -> Catalogue:
@@ -288,6 +297,10 @@ class Registry:
     @property
     def utility_requirements(self) -> tuple[UtilityRequirement, ...]:
         return tuple(u for p in self.plugins for u in p.utility_requirements)
+
+    @property
+    def lifecycle_rules(self) -> tuple[LifecycleRule, ...]:
+        return tuple(r for p in self.plugins for r in p.lifecycle_rules)
 
     @property
     def document_kinds(self) -> dict[str, DocumentKind]:

@@ -142,6 +142,14 @@ class Rulebook:
         chain = " > ".join(j.alias for j in self.jurisdictions)
         return f"<Rulebook {chain} as of {self.as_of}: {len(self.rules)} rules>"
 
+    def on(self, as_of: date) -> Rulebook:
+        """The same rulebook as of another date on which exactly the same versions are in force
+        (it shares the compiled matchers, so each engine compiles it once)."""
+        other = object.__new__(Rulebook)
+        other.__dict__.update(self.__dict__)
+        other.as_of = as_of
+        return other
+
     def matcher(self, engine: Any) -> Any:
         """The rules compiled by ``engine``, compiled once per rulebook and engine."""
         with self._lock:
@@ -175,6 +183,7 @@ class Catalogue:
         self.parameters: dict[str, Parameter] = {}
         self._check()
         self._rulebooks: dict[tuple[str, date], Rulebook] = {}
+        self._by_signature: dict[tuple[Any, ...], Rulebook] = {}
         self._lock = threading.Lock()
 
     # -- checks -----------------------------------------------------------------------------
@@ -366,11 +375,27 @@ class Catalogue:
         with self._lock:
             book = self._rulebooks.get(key)
             if book is None:
-                book = self._build(self.chain(leaf), as_of)
-                if len(self._rulebooks) > 4096:
+                chain = self.chain(leaf)
+                signature = self._signature(chain, as_of)
+                same = self._by_signature.get(signature)
+                book = same.on(as_of) if same is not None else self._build(chain, as_of)
+                if len(self._rulebooks) > 65536:
                     self._rulebooks.clear()
                 self._rulebooks[key] = book
+                self._by_signature.setdefault(signature, book)
             return book
+
+    def _signature(self, chain: Sequence[Jurisdiction], as_of: date) -> tuple[Any, ...]:
+        """What is in force in a chain on a date: dates with the same signature share a rulebook
+        (and its compiled matchers), so a year of applications compiles a handful, not 365."""
+        codes = {j.code for j in chain}
+        rules = tuple(i for i, r in enumerate(self.rules) if r.jurisdiction in codes and r.in_force(as_of))
+        params = tuple(
+            (p.name, p.versions.index(v))
+            for p in self.parameters.values()
+            if p.jurisdiction in codes and (v := p.at(as_of)) is not None
+        )
+        return (chain[-1].code, rules, params)
 
     def _build(self, chain: Sequence[Jurisdiction], as_of: date) -> Rulebook:
         depth = {j.code: i for i, j in enumerate(chain)}

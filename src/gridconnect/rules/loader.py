@@ -51,7 +51,14 @@ from gridconnect.rules.model import (
 )
 from gridconnect.rules.slots import slot_type
 
-__all__ = ["RuleSource", "load_rules_file", "parse_rules"]
+__all__ = [
+    "RuleSource",
+    "TableReader",
+    "load_rules_file",
+    "parse_rules",
+    "read_citation",
+    "read_text",
+]
 
 PARAMETER_UNITS = frozenset({"kW", "kVA", "m", "count", "working_day", "calendar_day", "day"})
 
@@ -66,8 +73,9 @@ class RuleSource:
     source: str = "<python>"
 
 
-class _Reader:
-    """Reads one table, remembering where it is for error messages."""
+class TableReader:
+    """Reads one table of a rules file, remembering where it is for error messages; shared by
+    every reader of gridconnect TOML data (decision rules, lifecycle rules)."""
 
     def __init__(self, data: Any, where: str, file: str, rule: str | None) -> None:
         self.file, self.rule, self.where = file, rule, where
@@ -106,17 +114,17 @@ def _tuple(kind: type | tuple[type, ...]) -> tuple[type, ...]:
     return kind if isinstance(kind, tuple) else (kind,)
 
 
-def _text(r: _Reader, key: str) -> Text:
-    table = _Reader(r.get(key, dict), f"{r.where}.{key}", r.file, r.rule)
+def read_text(r: TableReader, key: str) -> Text:
+    table = TableReader(r.get(key, dict), f"{r.where}.{key}", r.file, r.rule)
     text = Text(en=table.get("en", str), zh=table.get("zh", str))
     table.done()
     return text
 
 
-def _citation(
+def read_citation(
     data: Any, where: str, file: str, rule: str | None, shared: Mapping[str, Citation]
 ) -> Citation:
-    r = _Reader(data, where, file, rule)
+    r = TableReader(data, where, file, rule)
     base: dict[str, Any] = {}
     ref = r.get("ref", str, required=False)
     if ref is not None:
@@ -144,7 +152,7 @@ def _citation(
     return Citation(**fields)
 
 
-def _limit(value: Any, r: _Reader, slot: str) -> Limit | ParamRef:
+def _limit(value: Any, r: TableReader, slot: str) -> Limit | ParamRef:
     if isinstance(value, dict) and len(value) == 1:
         ((key, amount),) = value.items()
         if key == "param" and isinstance(amount, str):
@@ -165,7 +173,7 @@ def _limit(value: Any, r: _Reader, slot: str) -> Limit | ParamRef:
     raise AssertionError  # unreachable: fail raises
 
 
-def _effect(slot: str, value: Any, r: _Reader) -> Value | ParamRef:
+def _effect(slot: str, value: Any, r: TableReader) -> Value | ParamRef:
     stype = slot_type(slot)
     if stype is None:
         r.fail(f"unknown conclusion slot {slot!r}", f"未知的结论项 {slot!r}")
@@ -204,9 +212,9 @@ def _rule(
     data: Any, index: int, jurisdiction: str, file: str, shared: Mapping[str, Citation]
 ) -> Rule:
     rule_id = data.get("id") if isinstance(data, dict) and isinstance(data.get("id"), str) else None
-    r = _Reader(data, f"rules[{index}]", file, rule_id)
+    r = TableReader(data, f"rules[{index}]", file, rule_id)
     r.get("id", str)
-    title = _text(r, "title")
+    title = read_text(r, "title")
     effective_from = r.get("effective_from", date)
     effective_until = r.get("effective_until", date, required=False)
     if effective_until is not None and effective_until < effective_from:
@@ -224,7 +232,7 @@ def _rule(
     exceptions = r.get("exception_to", list, required=False) or []
     if not all(isinstance(e, str) for e in exceptions):
         r.fail("exception_to lists rule ids", "exception_to 须列出规则 id")
-    citation = _citation(r.get("citation", dict), f"{r.where}.citation", file, rule_id, shared)
+    citation = read_citation(r.get("citation", dict), f"{r.where}.citation", file, rule_id, shared)
     r.done()
     return Rule(
         id=rule_id or "",
@@ -246,9 +254,9 @@ def _parameter(
     name = (
         data.get("name") if isinstance(data, dict) and isinstance(data.get("name"), str) else None
     )
-    r = _Reader(data, f"parameters[{index}]", file, name)
+    r = TableReader(data, f"parameters[{index}]", file, name)
     r.get("name", str)
-    title = _text(r, "title")
+    title = read_text(r, "title")
     unit = r.get("unit", str, required=False)
     if unit is not None and unit not in PARAMETER_UNITS:
         r.fail(f"unit must be one of {', '.join(sorted(PARAMETER_UNITS))}", "单位无效")
@@ -257,7 +265,7 @@ def _parameter(
         r.fail("a parameter needs at least one version", "参数至少需要一个版本")
     versions = []
     for i, item in enumerate(versions_data):
-        v = _Reader(item, f"{r.where}.versions[{i}]", file, name)
+        v = TableReader(item, f"{r.where}.versions[{i}]", file, name)
         value = v.get("value", (int, float, bool, str))
         if unit is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
             v.fail(f"a value in {unit} must be a number", f"以 {unit} 计的值须为数值")
@@ -265,7 +273,7 @@ def _parameter(
         until = v.get("effective_until", date, required=False)
         if until is not None and until < start:
             v.fail("effective_until is before effective_from", "失效日期早于生效日期")
-        citation = _citation(v.get("citation", dict), f"{v.where}.citation", file, name, shared)
+        citation = read_citation(v.get("citation", dict), f"{v.where}.citation", file, name, shared)
         v.done()
         versions.append(
             ParameterVersion(
@@ -285,12 +293,12 @@ def _parameter(
 
 def parse_rules(data: Mapping[str, Any], source: str = "<data>") -> RuleSource:
     """Build a :class:`RuleSource` from the parsed TOML (or JSON) of a rules file."""
-    top = _Reader(dict(data), "top level", source, None)
+    top = TableReader(dict(data), "top level", source, None)
     jurisdiction = top.get("jurisdiction", str)
     shared_data = top.get("citations", dict, required=False) or {}
     shared: dict[str, Citation] = {}
     for key, value in shared_data.items():
-        shared[key] = _citation(value, f"citations.{key}", source, None, shared)
+        shared[key] = read_citation(value, f"citations.{key}", source, None, shared)
     parameters = tuple(
         _parameter(p, i, jurisdiction, source, shared)
         for i, p in enumerate(top.get("parameters", list, required=False) or [])

@@ -87,6 +87,7 @@ plugin = PackagedRules(
         jurisdiction("440115", "南沙区", "Nansha District", "guangzhou/nansha", parent="440100"),
     ],
     files=["guangzhou.toml", "huangpu.toml", "nansha.toml"],
+    lifecycle_files=["lifecycle.toml"],
     utility_requirements=[
         _offer("440100", Utility.WATER, _WORK_PLAN_2020),
         _offer("440100", Utility.GAS, _WORK_PLAN_2020),

@@ -1,0 +1,379 @@
+"""The ``gridconnect track`` commands: ingest events, show an application, report per stage.
+
+Invalid input (a bad event line, a reused event id, an unknown application, a store that cannot
+be used) exits with status 2 and located messages in English and Chinese; no command shows a
+traceback. Events the statechart rejects are not input errors: they are recorded in the store
+and counted.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sqlite3
+import sys
+from collections.abc import Callable, Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from gridconnect.errors import GridconnectError, InputError, Problem, RuleDataError
+from gridconnect.lifecycle.clock import STAGE_TITLES, StageClock
+from gridconnect.lifecycle.events import read_events
+from gridconnect.lifecycle.metrics import baseline_for, indicators, savings
+from gridconnect.lifecycle.rules import STATE_TITLES
+from gridconnect.lifecycle.store import StoreError
+from gridconnect.lifecycle.tracker import ApplicationStatus, ProjectStatus, Report, Tracker
+
+__all__ = ["track"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+_MAX_SHOWN = 50  # problems printed before "... and N more"
+
+
+def _guarded(func: F) -> F:
+    """Errors become a message and an exit status (2 for input, 1 otherwise), never a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except (InputError, RuleDataError, StoreError) as error:
+            click.echo(str(error), err=True)
+            raise SystemExit(2) from None
+        except GridconnectError as error:
+            click.echo(str(error), err=True)
+            raise SystemExit(1) from None
+        except sqlite3.Error as error:
+            click.echo(f"store error / 存储错误: {error}", err=True)
+            raise SystemExit(1) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _day(_: Any, __: Any, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date YYYY-MM-DD / 不是有效日期") from None
+
+
+STORE = click.option(
+    "--store",
+    default="gridconnect-track.sqlite3",
+    show_default=True,
+    envvar="GRIDCONNECT_STORE",
+    type=click.Path(dir_okay=False),
+    help="The SQLite store (also GRIDCONNECT_STORE); :memory: for a throwaway one.",
+)
+AS_OF = click.option(
+    "--as-of", callback=_day, help="Count only events up to this day (default: today)."
+)
+FORMAT = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Text for people, JSON for programs.",
+)
+ENGINE = click.option(
+    "--engine",
+    type=click.Choice(["durable", "reference"]),
+    default=None,
+    help="Rules engine (default: durable, or reference where it cannot be imported).",
+)
+
+
+def _tracker(ctx: click.Context, store: str, engine: str | None = None) -> Tracker:
+    from gridconnect.cli import _registry  # the group's --rules/--plugin/--disable
+
+    return Tracker(store, registry=_registry(ctx), engine=engine)
+
+
+def _emit(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, sort_keys=True, indent=2))
+
+
+def _report_problems(errors: list[InputError]) -> None:
+    for error in errors[:_MAX_SHOWN]:
+        click.echo(str(error), err=True)
+    if len(errors) > _MAX_SHOWN:
+        click.echo(
+            f"... and {len(errors) - _MAX_SHOWN} more / 另有 {len(errors) - _MAX_SHOWN} 处",
+            err=True,
+        )
+
+
+@click.group()
+def track() -> None:
+    """Track applications and projects: events in, state, time limits and reports out."""
+
+
+@track.command()
+@click.argument("events", type=click.Path(dir_okay=False, allow_dash=True))
+@STORE
+@click.option(
+    "--batch-size",
+    default=1000,
+    show_default=True,
+    type=click.IntRange(1, 1_000_000),
+    help="Events per transaction.",
+)
+@ENGINE
+@FORMAT
+@click.pass_context
+@_guarded
+def ingest(
+    ctx: click.Context, events: str, store: str, batch_size: int, engine: str | None, fmt: str
+) -> None:
+    """Ingest a JSON Lines file of events (- for standard input). Valid events are stored even
+    when other lines are invalid; ingesting the same events again changes nothing."""
+    tracker = _tracker(ctx, store, engine)
+    name = "<stdin>" if events == "-" else events
+    base = Path.cwd() if events == "-" else Path(events).parent
+    try:
+        stream = sys.stdin.buffer if events == "-" else open(events, "rb")  # noqa: SIM115
+    except OSError as error:
+        raise InputError(
+            [Problem(path="$", en=f"cannot read the file: {error.strerror}", zh="无法读取文件")],
+            source=name,
+        ) from None
+    size = None if events == "-" else os.fstat(stream.fileno()).st_size
+    with (
+        stream,
+        click.progressbar(length=size or 1, label="ingesting / 录入", file=sys.stderr) as bar,
+    ):
+
+        def lines() -> Iterator[bytes]:
+            for line in stream:
+                if size:
+                    bar.update(len(line))
+                yield line
+
+        result = tracker.ingest(
+            read_events(lines(), source=name, base=base), batch_size=batch_size, source=name
+        )
+    tracker.close()
+    if fmt == "json":
+        _emit({"file": name, "store": store, **result.to_dict()})
+    else:
+        click.echo(
+            f"{name}: {result.received} read, {result.new} new, {result.duplicates} duplicate, "
+            f"{len(result.conflicts)} conflicting, {len(result.invalid)} invalid; "
+            f"{result.rejected} rejected by the lifecycle rules; "
+            f"{len(result.batches)} batch(es) committed to {store}"
+        )
+        click.echo(
+            f"{name}：读取 {result.received}，新增 {result.new}，重复 {result.duplicates}，"
+            f"冲突 {len(result.conflicts)}，无效 {len(result.invalid)}；"
+            f"被生命周期规则拒绝 {result.rejected}"
+        )
+    _report_problems(result.invalid + result.conflicts)
+    if result.invalid or result.conflicts:
+        raise SystemExit(2)
+
+
+def _limit(c: StageClock) -> str:
+    if c.limit is None:
+        return "-"
+    unit = {"working_day": "wd", "calendar_day": "cd", "day": "d"}[c.limit.unit.value]
+    return f"{c.limit.amount} {unit}"
+
+
+def _clock_rows(status: ApplicationStatus, lang: str) -> list[str]:
+    rows = [f"{'stage':<26}{'limit':<8}{'start':<12}{'done':<12}{'due':<12}{'used':>5}  status"]
+    for c in status.clocks:
+        title = getattr(STAGE_TITLES[c.stage], lang)
+        used = "" if c.working_days is None else f"{c.working_days}"
+        state: str = c.status or c.progress
+        if c.progress == "running":
+            state += " (running)"
+        rows.append(
+            f"{title:<26}{_limit(c):<8}{_d(c.start):<12}{_d(c.done):<12}{_d(c.due):<12}"
+            f"{used:>5}  {state}{' (provisional)' if c.provisional else ''}"
+        )
+    return rows
+
+
+def _d(value: date | None) -> str:
+    return value.isoformat() if value else "-"
+
+
+def _project_lines(project: ProjectStatus, lang: str, *, full: bool = False) -> list[str]:
+    """The project's state and actions; ``full`` adds what happened and what was rejected."""
+    state = getattr(STATE_TITLES[project.state], lang)
+    lines = [f"project {project.project}: {project.state} ({state})"]
+    if full:
+        lines += [f"  {h.on} {h.kind} -> {h.state} ({h.event})" for h in project.history]
+    lines += [f"  {a.on} {a.action}: {getattr(a.title, lang)} [{a.rule}]" for a in project.actions]
+    if full:
+        lines += [
+            f"  rejected {r.event} ({r.kind}, {r.on}): {getattr(r.reason, lang)}"
+            for r in project.rejections
+        ]
+    return lines
+
+
+@track.command()
+@click.argument("id")
+@STORE
+@AS_OF
+@click.option("--baseline-as-of", callback=_day, help="Compare with the rules in force then.")
+@click.option(
+    "--baseline-jurisdiction", help="Compare with the rules of this jurisdiction (code or alias)."
+)
+@ENGINE
+@FORMAT
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="en", show_default=True)
+@click.pass_context
+@_guarded
+def status(
+    ctx: click.Context,
+    id: str,
+    store: str,
+    as_of: date | None,
+    baseline_as_of: date | None,
+    baseline_jurisdiction: str | None,
+    engine: str | None,
+    fmt: str,
+    lang: str,
+) -> None:
+    """One application (or project): its state, every stage's clock, what happened, and for a
+    connected application its indicators and 三省 savings against a baseline."""
+    tracker = _tracker(ctx, store, engine)
+    try:
+        found: ApplicationStatus | ProjectStatus = tracker.status(id, as_of)
+    except InputError:
+        try:
+            found = tracker.project_status(id, as_of)
+        except InputError:
+            raise InputError(
+                [
+                    Problem(
+                        path="$",
+                        en=f"no application or project {id!r} in {store}",
+                        zh=f"{store} 中没有申请或项目 {id!r}",
+                    )
+                ]
+            ) from None
+    if isinstance(found, ProjectStatus):
+        if fmt == "json":
+            _emit(found.to_dict())
+        else:
+            click.echo("\n".join(_project_lines(found, lang, full=True)))
+        return
+    data = found.to_dict()
+    metric = indicators(found)
+    data["indicators"] = metric.to_dict()
+    compared = None
+    if baseline_as_of is not None or baseline_jurisdiction is not None:
+        application = tracker.submission(id)
+        if application is not None:
+            baseline = baseline_for(
+                application,
+                as_of=baseline_as_of,
+                jurisdiction=baseline_jurisdiction,
+                registry=tracker.registry,
+                engine=tracker.engine,
+            )
+            compared = savings(metric, baseline)
+            data["savings"] = compared.to_dict()
+    if fmt == "json":
+        _emit(data)
+        return
+    state = getattr(STATE_TITLES[found.state], lang)
+    lines = [
+        f"{found.application}: {found.state} ({state}), as of {found.as_of}",
+        f"jurisdictions {' > '.join(found.jurisdictions) or '-'}; track {found.track or '-'}; "
+        f"supply {found.supply or '-'}; procedures {found.procedure_steps or 'unknown'}",
+    ]
+    if found.decision_error is not None:
+        lines.append(f"not decided: {getattr(found.decision_error, lang)}")
+    if found.project is not None:
+        lines += _project_lines(found.project, lang)
+    lines += ["", *_clock_rows(found, lang)]
+    for name, p in found.periods.items():
+        lines.append(f"paused {name}: {p.reason.value} {p.start} to {_d(p.end)}")
+    for r in found.rejections:
+        lines.append(f"rejected {r.event} ({r.kind}, {r.on}): {getattr(r.reason, lang)}")
+    if metric.connected:
+        lines.append(
+            f"indicators: procedures {metric.procedures or 'unknown'}, "
+            f"{metric.calendar_days} calendar days, {metric.working_days} working days, "
+            f"cost {metric.cost_yuan if metric.cost_yuan is not None else 'unknown'}"
+        )
+    if compared is not None:
+        s = compared.to_dict()
+        lines.append(
+            f"三省 against {compared.baseline.label}: effort {s['effort']} procedure(s), "
+            f"time {s['time']} ({s['time_unit']}, {s['time_percent']} %), "
+            f"utility steps {s['utility_time']} ({s['utility_time_unit']}), money {s['money_yuan']}"
+        )
+    click.echo("\n".join(lines))
+
+
+def _report_lines(report: Report, lang: str) -> list[str]:
+    lines = [
+        f"as of {report.as_of}, {report.jurisdiction or 'all jurisdictions'}: "
+        f"{report.applications} application(s), {report.projects} project(s), "
+        f"{report.rejected_events} rejected event(s)",
+        "states: " + ", ".join(f"{k} {v}" for k, v in report.states.items()),
+    ]
+    if report.actions:
+        lines.append("actions: " + ", ".join(f"{k} {v}" for k, v in report.actions.items()))
+    lines += [
+        "",
+        f"{'stage':<26}{'count':>6}{'done':>6}{'on time':>9}{'at risk':>9}{'late':>6}"
+        f"{'untimed':>9}{'median wd':>11}",
+    ]
+    for s in report.stages:
+        median = "-" if s.median_working_days is None else f"{s.median_working_days:g}"
+        lines.append(
+            f"{getattr(STAGE_TITLES[s.stage], lang):<26}{s.count:>6}{s.done:>6}{s.on_time:>9}"
+            f"{s.at_risk:>9}{s.late:>6}{s.untimed:>9}{median:>11}"
+        )
+    return lines
+
+
+@track.command()
+@STORE
+@click.option("--jurisdiction", "-j", help="Code or alias; applications there and below it.")
+@AS_OF
+@ENGINE
+@FORMAT
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="en", show_default=True)
+@click.pass_context
+@_guarded
+def report(
+    ctx: click.Context,
+    store: str,
+    jurisdiction: str | None,
+    as_of: date | None,
+    engine: str | None,
+    fmt: str,
+    lang: str,
+) -> None:
+    """Per stage: applications started, done, on time, at risk, late, untimed, and the median
+    working days of the done ones."""
+    result = _tracker(ctx, store, engine).report(jurisdiction, as_of)
+    if fmt == "json":
+        _emit(result.to_dict())
+    else:
+        click.echo("\n".join(_report_lines(result, lang)))
+
+
+@track.command()
+@STORE
+@ENGINE
+@click.pass_context
+@_guarded
+def rebuild(ctx: click.Context, store: str, engine: str | None) -> None:
+    """Drop the derived state and replay the event log (after a rules upgrade, for instance)."""
+    count = _tracker(ctx, store, engine).rebuild()
+    click.echo(f"{count} subject(s) rebuilt from the log / 已依事件日志重建 {count} 个对象")
