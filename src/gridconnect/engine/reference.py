@@ -16,7 +16,6 @@ from typing import Any
 import attrs
 
 from gridconnect.engine.base import MatchRule
-from gridconnect.rules.facts import FACTS
 from gridconnect.rules.conditions import (
     And,
     Cmp,
@@ -29,6 +28,7 @@ from gridconnect.rules.conditions import (
     Quant,
     Scalar,
 )
+from gridconnect.rules.facts import FACTS
 
 __all__ = ["ReferenceEngine", "ReferenceMatcher", "evaluate_condition"]
 
@@ -90,7 +90,7 @@ class _Gen:
             return f"({self.get(scope, cond.path)} {test})"
         get = self.get(scope, cond.path)
         always = scope == "f" and cond.path in FACTS and not FACTS[cond.path].optional
-        var = get if always or scope != "f" and cond.path == "" else f"_v{next(self._names)}"
+        var = get if always or (scope != "f" and cond.path == "") else f"_v{next(self._names)}"
         if isinstance(cond, Cmp):
             test = f"{var} {_PY_OP[cond.op]} {self.lit(cond.value)}"
         else:

@@ -18,8 +18,8 @@ from gridconnect.testing.scenarios import (
     Scenario,
     ScenarioMismatchError,
     check_scenario,
-    scenario_plugin,
     load_scenarios,
+    scenario_plugin,
 )
 
 

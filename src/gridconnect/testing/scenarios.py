@@ -39,8 +39,8 @@ __all__ = [
     "Scenario",
     "ScenarioMismatchError",
     "check_scenario",
-    "scenario_plugin",
     "load_scenarios",
+    "scenario_plugin",
 ]
 
 _LIMIT_KEYS = {"working_days": "working_day", "calendar_days": "calendar_day", "days": "day"}
