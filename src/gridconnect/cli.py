@@ -6,94 +6,30 @@ shows a traceback for an error gridconnect raises on purpose.
 
 from __future__ import annotations
 
-import functools
 import json
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import date
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
 from gridconnect import __version__
+from gridconnect._cli_support import FORMAT, emit, guarded, parse_date, registry_of
 from gridconnect.api import ENGINES, evaluate, plan_for
 from gridconnect.bundle import bundle_schema
 from gridconnect.calendar import national_calendar
 from gridconnect.decision import decision_schema
 from gridconnect.errors import (
-    CalendarError,
-    GridconnectError,
     InputError,
-    RuleDataError,
-    UnitError,
 )
 from gridconnect.model.application import Application
 from gridconnect.model.codec import dumps, load_file
 from gridconnect.model.schema import application_schema
-from gridconnect.registry import Registry
 from gridconnect.render import render_bundle, render_decision, render_explanation
 from gridconnect.rules.conditions import render
 
 __all__ = ["main"]
-
-F = TypeVar("F", bound=Callable[..., Any])
-_INPUT_ERRORS = (InputError, RuleDataError, CalendarError, UnitError)
-
-
-def _fail(error: GridconnectError) -> None:
-    click.echo(str(error), err=True)
-    raise SystemExit(2 if isinstance(error, _INPUT_ERRORS) else 1)
-
-
-def _guard(func: F) -> F:
-    """Turn gridconnect errors into a message and an exit status, never a traceback."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except GridconnectError as error:
-            _fail(error)
-
-    return wrapper  # type: ignore[return-value]
-
-
-def _date(_: Any, __: Any, value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date YYYY-MM-DD / 不是有效日期") from None
-
-
-def _registry(ctx: click.Context) -> Registry:
-    obj = ctx.ensure_object(dict)
-    if "registry" not in obj:
-        registry = Registry(
-            local=obj.get("rules", ()),
-            modules=obj.get("modules", ()),
-            disable=obj.get("disable", ()),
-        )
-        for error in registry.errors:
-            click.echo(f"warning / 警告: {error}", err=True)
-        obj["registry"] = registry
-    reg: Registry = obj["registry"]
-    return reg
-
-
-def _emit(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, sort_keys=True, indent=2))
-
-
-FORMAT = click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="Text for people, JSON for programs.",
-)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -127,7 +63,7 @@ def cli(
 @cli.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @FORMAT
-@_guard
+@guarded()
 def validate(files: Sequence[str], fmt: str) -> None:
     """Check application files; print each one's normalised form."""
     failed: list[InputError] = []
@@ -149,7 +85,7 @@ def validate(files: Sequence[str], fmt: str) -> None:
         if fmt == "text":
             click.echo(f"{path}: valid / 有效")
     if fmt == "json":
-        _emit(results)
+        emit(results)
     for invalid in failed:
         click.echo(str(invalid), err=True)
     if failed:
@@ -165,27 +101,27 @@ def schema(name: str) -> None:
         "decision": decision_schema,
         "bundle": bundle_schema,
     }
-    _emit(schemas[name]())
+    emit(schemas[name]())
 
 
 @cli.command()
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option(
-    "--as-of", callback=_date, help="Rules in force on this date (default: date applied)."
+    "--as-of", callback=parse_date, help="Rules in force on this date (default: date applied)."
 )
 @click.option("--engine", type=click.Choice(ENGINES), default=None)
 @FORMAT
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
 @click.pass_context
-@_guard
+@guarded()
 def bundle(
     ctx: click.Context, file: str, as_of: date | None, engine: str | None, fmt: str, lang: str
 ) -> None:
     """Plan a bundled (一次办) request: one form, one document list, joint trenches, savings."""
     app = load_file(file, Application)
-    plan = plan_for(app, as_of, engine, registry=_registry(ctx))
+    plan = plan_for(app, as_of, engine, registry=registry_of(ctx))
     if fmt == "json":
-        _emit(plan.to_dict())
+        emit(plan.to_dict())
     else:
         click.echo(render_bundle(plan, lang))
 
@@ -193,7 +129,7 @@ def bundle(
 @cli.command("evaluate")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option(
-    "--as-of", callback=_date, help="Rules in force on this date (default: date applied)."
+    "--as-of", callback=parse_date, help="Rules in force on this date (default: date applied)."
 )
 @click.option(
     "--engine",
@@ -204,7 +140,7 @@ def bundle(
 @FORMAT
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
 @click.pass_context
-@_guard
+@guarded()
 def evaluate_cmd(
     ctx: click.Context,
     files: Sequence[str],
@@ -214,11 +150,11 @@ def evaluate_cmd(
     lang: str,
 ) -> None:
     """Decide applications: track, supply, approval, documents and time limits, with sources."""
-    registry = _registry(ctx)
+    registry = registry_of(ctx)
     apps = [load_file(path, Application) for path in files]
     decisions = [evaluate(app, as_of, engine, registry=registry) for app in apps]
     if fmt == "json":
-        _emit([d.to_dict() for d in decisions] if len(decisions) > 1 else decisions[0].to_dict())
+        emit([d.to_dict() for d in decisions] if len(decisions) > 1 else decisions[0].to_dict())
         return
     click.echo("\n\n".join(render_decision(d, lang) for d in decisions))
 
@@ -226,18 +162,18 @@ def evaluate_cmd(
 @cli.command()
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option(
-    "--as-of", callback=_date, help="Rules in force on this date (default: date applied)."
+    "--as-of", callback=parse_date, help="Rules in force on this date (default: date applied)."
 )
 @click.option("--engine", type=click.Choice(ENGINES), default=None)
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
 @click.pass_context
-@_guard
+@guarded()
 def explain(
     ctx: click.Context, file: str, as_of: date | None, engine: str | None, lang: str
 ) -> None:
     """Print the derivation of a decision: every rule that matched, why, and its source."""
     app = load_file(file, Application)
-    decision = evaluate(app, as_of, engine, registry=_registry(ctx))
+    decision = evaluate(app, as_of, engine, registry=registry_of(ctx))
     click.echo(render_explanation(decision, lang))
 
 
@@ -258,16 +194,16 @@ LENIENT = click.option(
 @click.argument("n", type=int)
 @LENIENT
 @FORMAT
-@_guard
+@guarded()
 def calendar_add(start: str, n: int, lenient: bool, fmt: str) -> None:
     """The date N working days after START (START itself not counted)."""
-    day = _date(None, None, start)
+    day = parse_date(None, None, start)
     assert day is not None
     cal = national_calendar(strict=not lenient)
     due = cal.add_working_days(day, n)
     provisional = cal.is_provisional(due)
     if fmt == "json":
-        _emit(
+        emit(
             {
                 "start": day.isoformat(),
                 "working_days": n,
@@ -284,16 +220,16 @@ def calendar_add(start: str, n: int, lenient: bool, fmt: str) -> None:
 @click.argument("end")
 @LENIENT
 @FORMAT
-@_guard
+@guarded()
 def calendar_between(start: str, end: str, lenient: bool, fmt: str) -> None:
     """Working days after START up to and including END."""
-    a, b = _date(None, None, start), _date(None, None, end)
+    a, b = parse_date(None, None, start), parse_date(None, None, end)
     assert a is not None
     assert b is not None
     cal = national_calendar(strict=not lenient)
     n = cal.working_days_between(a, b)
     if fmt == "json":
-        _emit(
+        emit(
             {
                 "start": a.isoformat(),
                 "end": b.isoformat(),
@@ -310,7 +246,7 @@ def calendar_between(start: str, end: str, lenient: bool, fmt: str) -> None:
 @click.pass_context
 def plugins(ctx: click.Context, fmt: str) -> None:
     """Loaded plugins: distribution, version, jurisdictions and number of rules."""
-    registry = _registry(ctx)
+    registry = registry_of(ctx)
     rows = [
         {
             "plugin": p.name,
@@ -323,7 +259,7 @@ def plugins(ctx: click.Context, fmt: str) -> None:
     ]
     errors = [str(e) for e in registry.errors]
     if fmt == "json":
-        _emit({"plugins": rows, "errors": errors})
+        emit({"plugins": rows, "errors": errors})
         return
     for p in registry.plugins:
         aliases = ", ".join(j.alias for j in p.jurisdictions) or "-"
@@ -337,7 +273,7 @@ def plugins(ctx: click.Context, fmt: str) -> None:
 @click.pass_context
 def jurisdictions(ctx: click.Context, fmt: str) -> None:
     """Every known jurisdiction, with its code, names and parent."""
-    cat = _registry(ctx).catalogue
+    cat = registry_of(ctx).catalogue
     rows = [
         {"code": j.code, "alias": j.alias, "zh": j.name.zh, "en": j.name.en, "parent": j.parent}
         for j in sorted(
@@ -345,7 +281,7 @@ def jurisdictions(ctx: click.Context, fmt: str) -> None:
         )
     ]
     if fmt == "json":
-        _emit(rows)
+        emit(rows)
         return
     for r in rows:
         click.echo(f"{r['code']:<8} {r['alias']:<22} {r['zh']} ({r['en']})")
@@ -353,13 +289,13 @@ def jurisdictions(ctx: click.Context, fmt: str) -> None:
 
 @cli.command()
 @click.option("--jurisdiction", "-j", required=True, help="Code or alias, e.g. guangzhou/huangpu.")
-@click.option("--as-of", callback=_date, help="Date (default: today).")
+@click.option("--as-of", callback=parse_date, help="Date (default: today).")
 @FORMAT
 @click.pass_context
-@_guard
+@guarded()
 def rules(ctx: click.Context, jurisdiction: str, as_of: date | None, fmt: str) -> None:
     """The rulebook in force in a jurisdiction: each rule, its condition and its source."""
-    book = _registry(ctx).catalogue.rulebook(jurisdiction, as_of or date.today())
+    book = registry_of(ctx).catalogue.rulebook(jurisdiction, as_of or date.today())
     rows = [
         {
             "id": b.id,
@@ -379,7 +315,7 @@ def rules(ctx: click.Context, jurisdiction: str, as_of: date | None, fmt: str) -
         for b in book.rules
     ]
     if fmt == "json":
-        _emit(rows)
+        emit(rows)
         return
     click.echo(f"{book!r}")
     for r in rows:
@@ -390,14 +326,19 @@ def rules(ctx: click.Context, jurisdiction: str, as_of: date | None, fmt: str) -
 
 # Command groups that live beside the features they drive (one line each).
 # -- subcommands --
+from gridconnect.batch.cli import batch, compare_cmd, corpus  # noqa: E402
+
+cli.add_command(batch)
+cli.add_command(compare_cmd)
+cli.add_command(corpus)
+from gridconnect.lifecycle.cli import track  # noqa: E402
+
+cli.add_command(track)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of the ``gridconnect`` command."""
-    try:
-        cli.main(args=list(argv) if argv is not None else None, prog_name="gridconnect")
-    except GridconnectError as error:  # pragma: no cover - commands guard themselves
-        _fail(error)
+    cli.main(args=list(argv) if argv is not None else None, prog_name="gridconnect")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -9,7 +9,6 @@ and counted.
 from __future__ import annotations
 
 import functools
-import json
 import os
 import sqlite3
 import sys
@@ -20,7 +19,8 @@ from typing import Any, TypeVar
 
 import click
 
-from gridconnect.errors import GridconnectError, InputError, Problem, RuleDataError
+from gridconnect._cli_support import FORMAT, emit, guarded, parse_date, registry_of
+from gridconnect.errors import InputError, Problem
 from gridconnect.lifecycle.clock import STAGE_TITLES, StageClock
 from gridconnect.lifecycle.events import read_events
 from gridconnect.lifecycle.metrics import baseline_for, indicators, savings
@@ -35,32 +35,18 @@ _MAX_SHOWN = 50  # problems printed before "... and N more"
 
 
 def _guarded(func: F) -> F:
-    """Errors become a message and an exit status (2 for input, 1 otherwise), never a traceback."""
+    """Like every command: errors become a message and an exit status, never a traceback; a
+    store that cannot be used is an input error (exit 2)."""
 
+    @guarded(StoreError)
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
-        except (InputError, RuleDataError, StoreError) as error:
-            click.echo(str(error), err=True)
-            raise SystemExit(2) from None
-        except GridconnectError as error:
-            click.echo(str(error), err=True)
-            raise SystemExit(1) from None
         except sqlite3.Error as error:
-            click.echo(f"store error / 存储错误: {error}", err=True)
-            raise SystemExit(1) from None
+            raise StoreError(f"store error: {error}", f"存储错误：{error}") from None
 
     return wrapper  # type: ignore[return-value]
-
-
-def _day(_: Any, __: Any, value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date YYYY-MM-DD / 不是有效日期") from None
 
 
 STORE = click.option(
@@ -72,15 +58,7 @@ STORE = click.option(
     help="The SQLite store (also GRIDCONNECT_STORE); :memory: for a throwaway one.",
 )
 AS_OF = click.option(
-    "--as-of", callback=_day, help="Count only events up to this day (default: today)."
-)
-FORMAT = click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="Text for people, JSON for programs.",
+    "--as-of", callback=parse_date, help="Count only events up to this day (default: today)."
 )
 ENGINE = click.option(
     "--engine",
@@ -91,13 +69,7 @@ ENGINE = click.option(
 
 
 def _tracker(ctx: click.Context, store: str, engine: str | None = None) -> Tracker:
-    from gridconnect.cli import _registry  # the group's --rules/--plugin/--disable
-
-    return Tracker(store, registry=_registry(ctx), engine=engine)
-
-
-def _emit(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, sort_keys=True, indent=2))
+    return Tracker(store, registry=registry_of(ctx), engine=engine)
 
 
 def _report_problems(errors: list[InputError]) -> None:
@@ -161,7 +133,7 @@ def ingest(
         )
     tracker.close()
     if fmt == "json":
-        _emit({"file": name, "store": store, **result.to_dict()})
+        emit({"file": name, "store": store, **result.to_dict()})
     else:
         click.echo(
             f"{name}: {result.received} read, {result.new} new, {result.duplicates} duplicate, "
@@ -224,7 +196,7 @@ def _project_lines(project: ProjectStatus, lang: str, *, full: bool = False) -> 
 @click.argument("id")
 @STORE
 @AS_OF
-@click.option("--baseline-as-of", callback=_day, help="Compare with the rules in force then.")
+@click.option("--baseline-as-of", callback=parse_date, help="Compare with the rules in force then.")
 @click.option(
     "--baseline-jurisdiction", help="Compare with the rules of this jurisdiction (code or alias)."
 )
@@ -264,7 +236,7 @@ def status(
             ) from None
     if isinstance(found, ProjectStatus):
         if fmt == "json":
-            _emit(found.to_dict())
+            emit(found.to_dict())
         else:
             click.echo("\n".join(_project_lines(found, lang, full=True)))
         return
@@ -285,7 +257,7 @@ def status(
             compared = savings(metric, baseline)
             data["savings"] = compared.to_dict()
     if fmt == "json":
-        _emit(data)
+        emit(data)
         return
     state = getattr(STATE_TITLES[found.state], lang)
     lines = [
@@ -363,7 +335,7 @@ def report(
     working days of the done ones."""
     result = _tracker(ctx, store, engine).report(jurisdiction, as_of)
     if fmt == "json":
-        _emit(result.to_dict())
+        emit(result.to_dict())
     else:
         click.echo("\n".join(_report_lines(result, lang)))
 
