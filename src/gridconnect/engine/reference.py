@@ -79,7 +79,12 @@ class _Gen:
             where = cond.where
             if cond.kind == "any" and isinstance(where, In) and where.path == "":
                 return f"(not {self.const(frozenset(where.values))}.isdisjoint({items}))"
-            if cond.kind == "any" and isinstance(where, Cmp) and where.path == "" and where.op == "eq":
+            if (
+                cond.kind == "any"
+                and isinstance(where, Cmp)
+                and where.path == ""
+                and where.op == "eq"
+            ):
                 return f"({self.lit(where.value)} in {items})"
             var = f"_i{next(self._names)}"
             inner = self.expr(where, var)

@@ -389,7 +389,9 @@ class Catalogue:
         """What is in force in a chain on a date: dates with the same signature share a rulebook
         (and its compiled matchers), so a year of applications compiles a handful, not 365."""
         codes = {j.code for j in chain}
-        rules = tuple(i for i, r in enumerate(self.rules) if r.jurisdiction in codes and r.in_force(as_of))
+        rules = tuple(
+            i for i, r in enumerate(self.rules) if r.jurisdiction in codes and r.in_force(as_of)
+        )
         params = tuple(
             (p.name, p.versions.index(v))
             for p in self.parameters.values()
