@@ -23,7 +23,6 @@ from gridconnect.bundle import BundlePlan
 from gridconnect.calendar import WorkingDayCalendar
 from gridconnect.errors import ConflictError
 from gridconnect.rules.catalogue import BoundRule, Rulebook
-from gridconnect.rules.conditions import render
 from gridconnect.rules.model import Citation, Limit, LimitUnit, Text, Value
 
 __all__ = [
@@ -237,7 +236,9 @@ def decide(
         for b in setters:
             if b.depth < deepest:
                 shadowed.setdefault(b.id, set()).update(t.id for t in top)
-        values = {json.dumps(_plain(b.then[slot]), sort_keys=True) for b in top}
+        values = (
+            {json.dumps(_plain(b.then[slot]), sort_keys=True) for b in top} if len(top) > 1 else ()
+        )
         if len(values) > 1:
             raise ConflictError(
                 slot, [(b.id, str(_plain(b.then[slot])), b.rule.citation.short()) for b in top]
@@ -288,7 +289,7 @@ def decide(
                 rule=b.id,
                 title=b.rule.title,
                 jurisdiction=b.rule.jurisdiction,
-                condition=render(b.rule.when),
+                condition=b.condition_text,
                 facts={p: facts.get(p) for p in b.facts},
                 parameters=dict(b.parameters),
                 sets=dict(b.then),

@@ -27,6 +27,7 @@ from gridconnect.rules.conditions import (
     Present,
     Quant,
     condition_problems,
+    render,
     walk,
 )
 from gridconnect.rules.loader import RuleSource
@@ -63,6 +64,7 @@ class BoundRule:
     depth: int  # 0 for the nation, 1 for a province, ...
     parameters: tuple[tuple[str, Any], ...]  # parameters read, with their values
     facts: tuple[str, ...]  # fact paths read
+    condition_text: str = ""  # the rule's condition, readable, for the trace
 
     @property
     def id(self) -> str:
@@ -435,6 +437,7 @@ class Catalogue:
                     depth=depth[rule.jurisdiction],
                     parameters=tuple(sorted(values.items())),
                     facts=tuple(dict.fromkeys(_top_paths(rule.when))),
+                    condition_text=render(rule.when),
                 )
             )
         bound.sort(key=lambda b: (b.depth, b.id))

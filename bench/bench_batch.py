@@ -1,0 +1,206 @@
+"""Benchmark: a million synthetic Guangzhou applications through ``gridconnect batch``.
+
+Run with ``python bench/bench_batch.py`` (``--n`` for another size, ``--help`` for the rest).
+This is a script, not a test. In one run it
+
+1. writes a synthetic corpus of ``--n`` applications sited in Guangzhou (``--divisions 4401``,
+   seed 1; :mod:`gridconnect.batch.corpus`), and times that;
+2. measures single-process throughput of the reference engine on ``--sample`` rows of it
+   (``workers=0``: parse, evaluate, serialise in this process);
+3. runs the whole corpus with the reference engine on every core (``--workers``, default one
+   per core), with the trace and, unless ``--skip-no-trace``, again without it;
+4. runs the durable engine on ``--durable-sample`` rows on every core, and extrapolates its time
+   for the whole corpus (printed as an extrapolation);
+
+and prints, for each run, applications per second, the speed-up over the single-process rate,
+wall time, output size and the peak resident memory of this (parent) process and of the largest
+worker process. The targets are printed beside the figures: a million in under two minutes with
+the faster engine, peak memory under 1 GB, at least 1.7x single-process throughput on 2 cores.
+
+The machine's other load is measured too (CPU time used by processes other than the
+benchmark's, from ``/proc/stat``), because on a shared machine it changes the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+try:
+    import gridconnect.batch  # noqa: F401
+except ImportError:  # running from a checkout without the package installed
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+from gridconnect.batch import Scenario, run_batch, write_corpus
+from gridconnect.batch.formats import read_rows, write_records
+from gridconnect.batch.run import chunked
+
+
+def _cpu_jiffies() -> tuple[int, int]:
+    """(busy, total) jiffies of the whole machine."""
+    with open("/proc/stat") as f:
+        fields = [int(x) for x in f.readline().split()[1:]]
+    idle = fields[3] + fields[4]
+    return sum(fields) - idle, sum(fields)
+
+
+def _own_cpu() -> float:
+    """CPU seconds used by this process and its finished children."""
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def _mib(kib: int) -> float:
+    return kib / 1024
+
+
+def _run(
+    label: str, source: Path, out_dir: Path, single_rate: float | None, **options: Any
+) -> dict[str, Any]:
+    out = out_dir / f"{label}.jsonl"
+    busy0, total0 = _cpu_jiffies()
+    cpu0 = _own_cpu()
+    start = time.perf_counter()
+    summary = run_batch(source, out, **options)
+    seconds = time.perf_counter() - start
+    busy1, total1 = _cpu_jiffies()
+    hz = os.sysconf("SC_CLK_TCK")
+    machine_busy = (busy1 - busy0) / hz
+    ours = _own_cpu() - cpu0
+    rate = summary.rows / seconds
+    result = {
+        "run": label,
+        "rows": summary.rows,
+        "decided": summary.decided,
+        "rejected": summary.rejected,
+        "workers": summary.workers,
+        "seconds": round(seconds, 1),
+        "rows_per_second": round(rate),
+        "speedup_vs_single_process": round(rate / single_rate, 2) if single_rate else None,
+        "output_bytes": out.stat().st_size,
+        "peak_rss_parent_mib": round(_mib(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)),
+        "peak_rss_largest_worker_mib": round(
+            _mib(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+        ),
+        "cpu_seconds_ours": round(ours, 1),
+        "cpu_seconds_others": round(max(0.0, machine_busy - ours), 1),
+        "cpu_capacity_seconds": round((total1 - total0) / hz, 1),
+    }
+    out.unlink()
+    Path(summary.rejects).unlink(missing_ok=True)
+    print(json.dumps(result), flush=True)
+    return result
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=1_000_000, help="corpus size")
+    parser.add_argument("--sample", type=int, default=20_000, help="single-process sample")
+    parser.add_argument("--durable-sample", type=int, default=20_000)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--chunk-size", type=int, default=500)
+    parser.add_argument("--skip-no-trace", action="store_true")
+    parser.add_argument("--dir", default=None, help="working directory (default: a temporary one)")
+    args = parser.parse_args(argv)
+
+    work = Path(args.dir or tempfile.mkdtemp(prefix="gridconnect-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        print(f"# cores: {os.cpu_count()}, workers: {args.workers}, n: {args.n:,}", flush=True)
+        corpus = work / "corpus.jsonl"
+        start = time.perf_counter()
+        write_corpus(corpus, args.n, seed=1, divisions="4401")
+        print(
+            json.dumps(
+                {
+                    "run": "corpus",
+                    "rows": args.n,
+                    "seconds": round(time.perf_counter() - start, 1),
+                    "bytes": corpus.stat().st_size,
+                }
+            ),
+            flush=True,
+        )
+
+        def sample(name: str, n: int) -> Path:
+            path = work / name
+            rows = next(chunked(read_rows(corpus, "jsonl"), n))[1]
+            write_records(path, [r[2].decode("utf-8") for r in rows])
+            return path
+
+        reference = Scenario(engine="reference")
+        single_source = sample("single.jsonl", args.sample)
+        single = _run(
+            "reference-single-process", single_source, work, None, scenario=reference, workers=0
+        )
+        rate = single["rows_per_second"]
+        results = [single]
+        results.append(
+            _run(
+                "reference-all-cores-trace",
+                corpus,
+                work,
+                rate,
+                scenario=reference,
+                workers=args.workers,
+                chunk_size=args.chunk_size,
+            )
+        )
+        if not args.skip_no_trace:
+            single_nt = _run(
+                "reference-single-process-no-trace", single_source, work, None,
+                scenario=reference, workers=0, trace=False,
+            )  # fmt: skip
+            results.append(single_nt)
+            results.append(
+                _run(
+                    "reference-all-cores-no-trace",
+                    corpus,
+                    work,
+                    single_nt["rows_per_second"],
+                    scenario=reference,
+                    workers=args.workers,
+                    chunk_size=args.chunk_size,
+                    trace=False,
+                )
+            )
+        durable_source = sample("durable.jsonl", args.durable_sample)
+        durable = _run(
+            "durable-all-cores-trace-sample", durable_source, work, None,
+            scenario=Scenario(engine="durable"), workers=args.workers,
+            chunk_size=args.chunk_size,
+        )  # fmt: skip
+        durable["extrapolated_seconds_for_n"] = round(args.n / durable["rows_per_second"])
+        results.append(durable)
+        print(
+            f"# durable: EXTRAPOLATED from {args.durable_sample:,} rows: "
+            f"{args.n:,} rows would take about {durable['extrapolated_seconds_for_n']:,} s",
+            flush=True,
+        )
+        best = results[1]
+        print("# targets:", flush=True)
+        print(
+            f"#   {args.n:,} in < 120 s (reference, trace): {best['seconds']} s "
+            f"-> {'met' if best['seconds'] < 120 else 'MISSED'}",
+            flush=True,
+        )
+        peak = max(max(r["peak_rss_parent_mib"], r["peak_rss_largest_worker_mib"]) for r in results)
+        print(f"#   peak memory < 1024 MiB: {peak} MiB -> {'met' if peak < 1024 else 'MISSED'}")
+        speedup = best["speedup_vs_single_process"]
+        print(f"#   >= 1.7x single process: {speedup}x -> {'met' if speedup >= 1.7 else 'MISSED'}")
+    finally:
+        if args.dir is None:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

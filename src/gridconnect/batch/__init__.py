@@ -1,0 +1,35 @@
+"""Batch evaluation, what-if comparison and synthetic corpora.
+
+* :func:`run_batch`: every application of a JSON Lines, CSV or Parquet file, on all cores (or a
+  Dask cluster), decisions to JSON Lines, bad rows to a rejects file, resumable;
+* :func:`compare`: one corpus under two :class:`Scenario` s (dates, places, rules files,
+  parameter values), counted conclusion by conclusion, with :func:`render_comparison`;
+* :func:`iter_corpus` / :func:`write_corpus`: synthetic Guangdong applications for a seed.
+
+See the how-to "Evaluate a million applications" (``docs/howto/batch.rst``).
+"""
+
+from __future__ import annotations
+
+from gridconnect.batch.compare import Comparison, Transition, compare, render_comparison
+from gridconnect.batch.corpus import iter_corpus, write_corpus
+from gridconnect.batch.formats import COLUMNS, flatten, unflatten
+from gridconnect.batch.run import BatchError, BatchSummary, Progress, run_batch
+from gridconnect.batch.scenario import Scenario
+
+__all__ = [
+    "COLUMNS",
+    "BatchError",
+    "BatchSummary",
+    "Comparison",
+    "Progress",
+    "Scenario",
+    "Transition",
+    "compare",
+    "flatten",
+    "iter_corpus",
+    "render_comparison",
+    "run_batch",
+    "unflatten",
+    "write_corpus",
+]

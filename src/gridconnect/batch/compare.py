@@ -1,0 +1,413 @@
+"""What-if: one corpus under two rulebooks, and how many applications each difference touches.
+
+Every application is evaluated under scenario A and scenario B (:class:`Scenario`: another date,
+another place, an extra rules file, a parameter with another value). For each conclusion slot
+(track, supply voltage, each ``approval.*``, each ``stage.*`` time limit, each ``document.*``,
+and the rest) the comparison counts the applications whose value differs, and each transition
+(``three_zero`` -> ``standard``) with the first application ids where it happens, in input
+order. An application that one scenario decides and the other refuses with an error (a
+conflict between rules, say) counts under ``(outcome)``. Notes (``note.*``) are not compared.
+
+:func:`render_comparison` writes the result as a short public statement, in Chinese or English.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from gridconnect.batch.formats import Row, data_rows, detect_format, read_rows
+from gridconnect.batch.pipeline import Pipeline, make_backend
+from gridconnect.batch.run import Progress, chunked
+from gridconnect.batch.scenario import Scenario, registry_for
+from gridconnect.batch.work import OUTCOME, CompareChunk, CompareJob
+
+__all__ = ["Comparison", "Transition", "aspect_of", "compare", "render_comparison"]
+
+
+@attrs.frozen
+class Transition:
+    """One kind of change of one slot, how often it happens, and where first."""
+
+    slot: str
+    before: str | None  # value under A, as JSON text; None: not decided
+    after: str | None
+    count: int
+    examples: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "slot": self.slot,
+            "a": _decode(self.before),
+            "b": _decode(self.after),
+            "applications": self.count,
+            "examples": list(self.examples),
+        }
+
+
+def _decode(text: str | None) -> Any:
+    """A value as JSON data (``None``: not decided; ``error: ...``/``decided`` stay text)."""
+    if text is None or text == "decided" or text.startswith("error: "):
+        return text
+    return json.loads(text)
+
+
+ASPECTS: tuple[tuple[str, str, str], ...] = (
+    ("outcome", "Decided, or refused with an error", "能否作出决定"),
+    ("track", "Service track", "服务类型"),
+    ("supply", "Supply voltage", "供电电压"),
+    ("approval", "Approval of the access works", "外线工程行政审批"),
+    ("stage", "Time limits", "办理时限"),
+    ("documents", "Documents", "申请资料"),
+    ("investment", "Investment", "投资界面"),
+    ("procedure_steps", "Number of steps", "办电环节"),
+    ("permits", "Permits for the access works", "外线工程许可"),
+    ("services", "Services offered", "服务措施"),
+    ("other", "Other conclusions", "其他结论"),
+)
+
+
+def aspect_of(slot: str) -> str:
+    """The group a slot is reported under (``stage.whole_process`` -> ``stage``).
+
+    >>> aspect_of("approval.limit"), aspect_of("document.identity"), aspect_of("track")
+    ('approval', 'documents', 'track')
+    """
+    family = slot.split(".", 1)[0]
+    return {
+        OUTCOME: "outcome",
+        "track": "track",
+        "supply": "supply",
+        "approval": "approval",
+        "stage": "stage",
+        "document": "documents",
+        "zero_investment": "investment",
+        "investment_boundary": "investment",
+        "procedure_steps": "procedure_steps",
+        "permit": "permits",
+        "service": "services",
+    }.get(family, "other")
+
+
+@attrs.frozen(kw_only=True)
+class Comparison:
+    """The differences between two scenarios over one corpus."""
+
+    a: Scenario
+    b: Scenario
+    rows: int
+    evaluated: int
+    rejected: int
+    reject_examples: tuple[tuple[int, str], ...]
+    changed: int  # applications with at least one difference
+    by_aspect: Mapping[str, int]  # aspect -> applications with a difference in it
+    by_slot: Mapping[str, int]  # slot -> applications whose value of it differs
+    transitions: tuple[Transition, ...]
+    seconds: float
+    worker_failures: int = 0
+
+    def __attrs_post_init__(self) -> None:
+        if self.rows != self.evaluated + self.rejected:
+            raise ValueError(
+                f"counts do not add up: {self.rows} rows, {self.evaluated} compared, "
+                f"{self.rejected} rejected"
+            )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "a": self.a.describe(),
+            "b": self.b.describe(),
+            "rows": self.rows,
+            "compared": self.evaluated,
+            "rejected": self.rejected,
+            "reject_examples": [{"line": n, "reason": r} for n, r in self.reject_examples],
+            "changed": self.changed,
+            "unchanged": self.evaluated - self.changed,
+            "by_aspect": dict(self.by_aspect),
+            "by_slot": dict(self.by_slot),
+            "transitions": [t.to_dict() for t in self.transitions],
+            "seconds": round(self.seconds, 3),
+            "worker_failures": self.worker_failures,
+        }
+
+    def slot_changes(self, slot: str) -> dict[tuple[str | None, str | None], int]:
+        """``{(before, after): applications}`` for one slot (values as JSON text)."""
+        return {(t.before, t.after): t.count for t in self.transitions if t.slot == slot}
+
+
+class _Tally:
+    def __init__(self, examples: int) -> None:
+        self.k = examples
+        self.rows = self.evaluated = self.changed = 0
+        self.rejected: list[tuple[int, str]] = []
+        self.n_rejected = 0
+        self.by_aspect: Counter[str] = Counter()
+        self.by_slot: Counter[str] = Counter()
+        self.trans: dict[tuple[str, str | None, str | None], list[Any]] = {}
+
+    def add(self, chunk: CompareChunk) -> None:
+        self.rows += chunk.rows
+        self.evaluated += chunk.evaluated
+        self.n_rejected += len(chunk.rejected)
+        self.rejected += chunk.rejected[: max(0, self.k - len(self.rejected))]
+        for _, app_id, changes in chunk.changed:
+            self.changed += 1
+            aspects = set()
+            for slot, before, after in changes:
+                self.by_slot[slot] += 1
+                aspects.add(aspect_of(slot))
+                entry = self.trans.setdefault((slot, before, after), [0, []])
+                entry[0] += 1
+                if len(entry[1]) < self.k:
+                    entry[1].append(app_id)
+            self.by_aspect.update(aspects)
+
+
+def _merge(parts: Sequence[CompareChunk]) -> CompareChunk:
+    return CompareChunk(
+        rows=sum(p.rows for p in parts),
+        evaluated=sum(p.evaluated for p in parts),
+        rejected=tuple(r for p in parts for r in p.rejected),
+        changed=tuple(c for p in parts for c in p.changed),
+    )
+
+
+def _failed_row(row: Row, en: str, zh: str) -> CompareChunk:
+    return CompareChunk(rows=1, evaluated=0, rejected=((row[0], en),), changed=())
+
+
+def compare(
+    source: str | Path | Iterable[Mapping[str, Any] | str],
+    a: Scenario | None = None,
+    b: Scenario | None = None,
+    *,
+    fmt: str | None = None,
+    workers: int | None = None,
+    chunk_size: int = 500,
+    fast: bool = True,
+    scheduler: Any = None,
+    examples: int = 3,
+    progress: Callable[[Progress], None] | None = None,
+    on_failure: Callable[[str], None] | None = None,
+) -> Comparison:
+    """Evaluate ``source`` (a corpus file, or JSON-shaped records) under ``a`` and ``b`` and
+    count the differences; ``examples`` application ids are kept per kind of change.
+
+    Workers and ``scheduler`` are as for :func:`gridconnect.batch.run_batch`. Both scenarios
+    are built here first, so an unknown parameter or a rules file that does not load raises
+    before any row is read.
+    """
+    a = a or Scenario()
+    b = b or Scenario()
+    registry_for(a)
+    registry_for(b)
+    rows: Iterator[Row]
+    if isinstance(source, str | Path):
+        rows = read_rows(source, detect_format(source, fmt))
+    else:
+        rows = data_rows(source)
+    tally = _Tally(examples)
+    start = time.monotonic()
+    backend = make_backend(workers, scheduler)
+    pipeline = Pipeline(
+        backend,
+        CompareJob(a, b, fast),
+        merge=_merge,
+        failed_row=_failed_row,
+        on_failure=on_failure,
+    )
+
+    def sink(index: int, chunk_rows: Sequence[Row], result: CompareChunk) -> None:
+        tally.add(result)
+        if progress is not None:
+            seconds = time.monotonic() - start
+            progress(
+                Progress(rows=tally.rows, fraction=None, seconds=seconds, rows_this_run=tally.rows)
+            )
+
+    try:
+        pipeline.run(chunked(rows, chunk_size), sink)
+    finally:
+        backend.close()
+    order = {name: i for i, (name, _, _) in enumerate(ASPECTS)}
+    transitions = sorted(
+        (
+            Transition(slot, before, after, n, tuple(ids))
+            for (slot, before, after), (n, ids) in tally.trans.items()
+        ),
+        key=lambda t: (order[aspect_of(t.slot)], t.slot, -t.count, str(t.before), str(t.after)),
+    )
+    return Comparison(
+        a=a,
+        b=b,
+        rows=tally.rows,
+        evaluated=tally.evaluated,
+        rejected=tally.n_rejected,
+        reject_examples=tuple(tally.rejected),
+        changed=tally.changed,
+        by_aspect=dict(tally.by_aspect),
+        by_slot=dict(tally.by_slot),
+        transitions=tuple(transitions),
+        seconds=time.monotonic() - start,
+        worker_failures=pipeline.failures,
+    )
+
+
+# -- the public statement -------------------------------------------------------------------------
+
+_VALUES: Mapping[str, tuple[str, str]] = {
+    "three_zero": ("三零 (zero visits, approvals and investment)", "“三零”服务"),
+    "three_save": ("三省 (saving effort, time and money)", "“三省”服务"),
+    "standard": ("the standard service", "常规服务"),
+    "low_voltage": ("low voltage", "低压"),
+    "high_voltage": ("high voltage", "高压"),
+    "exempt": ("exempt from approval (免审批)", "免审批"),
+    "filing": ("filing only (备案)", "备案"),
+    "required": ("required", "需要"),
+    "waived": ("waived", "免于提交"),
+    "district": ("the district", "区级"),
+    "city": ("the city", "市级"),
+    "province": ("the province", "省级"),
+    "decided": ("decided", "可作出决定"),
+    "meter_box": ("the meter box (低压表箱)", "低压表箱"),
+    "building_zone_red_line": ("the building-zone red line (建筑区划红线)", "用户建筑区划红线"),
+    "planning_red_line": ("the planning red line (规划红线)", "用户规划红线"),
+    "transformer_low_side": ("the transformer's low-voltage side", "用户变压器低压侧"),
+    "true": ("yes", "是"),
+    "false": ("no", "否"),
+}
+_UNITS = {
+    "working_day": ("working day", "个工作日"),
+    "calendar_day": ("calendar day", "个自然日"),
+    "day": ("day (天)", "天"),
+}
+
+
+def _value(text: str | None, lang: str, slot: str = "") -> str:
+    zh = lang == "zh"
+    if text is None:
+        return "无结论" if zh else "no conclusion"
+    if text.startswith("error: "):
+        return f"因错误无法决定（{text[7:]}）" if zh else f"refused with an error ({text[7:]})"
+    try:
+        value = json.loads(text)
+    except ValueError:
+        value = text
+    if isinstance(value, dict) and "amount" in value:
+        en, cn = _UNITS.get(value["unit"], (value["unit"], value["unit"]))
+        n = value["amount"]
+        if zh:
+            return f"{n}{cn}"
+        plural = "" if n == 1 else "s"
+        return f"{n} {en.replace(' (', plural + ' (')}" if "(" in en else f"{n} {en}{plural}"
+    if slot == "procedure_steps" and isinstance(value, int):
+        return f"{value}个环节" if zh else f"{value} step{'' if value == 1 else 's'}"
+    key = json.dumps(value) if isinstance(value, bool) else str(value)
+    pair = _VALUES.get(key)
+    if pair is None:
+        return str(value)
+    return pair[1] if zh else pair[0]
+
+
+def _n(count: int) -> str:
+    return f"{count:,}"
+
+
+def _share(count: int, total: int) -> str:
+    return f"{100 * count / total:.1f}%" if total else "-"
+
+
+def _headline(c: Comparison, lang: str) -> str:
+    zh = lang == "zh"
+    if c.b.label:
+        lead = f"若{c.b.label}" if zh else f"If {c.b.label}"
+    elif zh:
+        lead = f"按“{c.b.describe('zh')}”而非“{c.a.describe('zh')}”评估"
+    else:
+        lead = f"Under {c.b.describe()} instead of {c.a.describe()}"
+    if zh:
+        text = f"{lead}：在 {_n(c.rows)} 宗申请中，将有 {_n(c.changed)} 宗（{_share(c.changed, c.evaluated)}）的结论发生变化"
+        if c.rejected:
+            text += f"（另有 {_n(c.rejected)} 宗因输入无效未参与比较）"
+        return text + "。"
+    text = (
+        f"{lead}, {_n(c.changed)} of {_n(c.rows)} applications "
+        f"({_share(c.changed, c.evaluated)}) would be decided differently"
+    )
+    if c.rejected:
+        text += f" ({_n(c.rejected)} could not be compared: invalid input)"
+    return text + "."
+
+
+def _line(t: Transition, lang: str) -> str:
+    zh = lang == "zh"
+    before, after = _value(t.before, lang, t.slot), _value(t.after, lang, t.slot)
+    ids = ", ".join(t.examples)
+    n = _n(t.count)
+    track = t.slot == "track"
+    if zh:
+        if t.after is None:
+            what = f"将不再享受{before}" if track else f"将不再有此项结论（原为{before}）"
+        elif t.before is None:
+            what = f"将新获{after}" if track else f"将新增此项结论：{after}"
+        else:
+            what = f"将由{before}改为{after}"
+        return f"  {n} 宗{what}（例如 {ids}）"
+    if t.after is None:
+        what = (
+            f"would no longer get {before}"
+            if track
+            else f"would no longer be decided (was {before})"
+        )
+    elif t.before is None:
+        what = f"would newly get {after}" if track else f"would newly be decided: {after}"
+    elif track:
+        what = f"would get {after} instead of {before}"
+    elif t.slot == "supply":
+        what = f"would be supplied at {after} instead of {before}"
+    else:
+        what = f"would change from {before} to {after}"
+    return f"  {n} {what} (e.g. {ids})"
+
+
+def render_comparison(c: Comparison, lang: str = "zh") -> str:
+    """The comparison as a short statement a city could publish, in Chinese or English."""
+    zh = lang == "zh"
+    lines = [_headline(c, lang)]
+    by_aspect: dict[str, list[Transition]] = {}
+    for t in c.transitions:
+        by_aspect.setdefault(aspect_of(t.slot), []).append(t)
+    unchanged = []
+    for name, en, cn in ASPECTS:
+        found = by_aspect.get(name)
+        if not found:
+            if name in ("track", "supply", "approval", "stage", "documents"):
+                unchanged.append(cn if zh else en.lower())
+            continue
+        n = c.by_aspect.get(name, 0)
+        lines.append("")
+        lines.append(f"{cn}：{_n(n)} 宗有变化" if zh else f"{en}: {_n(n)} applications change")
+        slots = list(dict.fromkeys(t.slot for t in found))
+        for slot in slots:
+            if len(slots) > 1 or slot not in ("track", "supply", OUTCOME):
+                lines.append(
+                    f" {slot}：{_n(c.by_slot[slot])} 宗"
+                    if zh
+                    else f" {slot}: {_n(c.by_slot[slot])}"
+                )
+            lines += [_line(t, lang) for t in found if t.slot == slot]
+    if unchanged:
+        lines.append("")
+        sep = "、" if zh else ", "
+        lines.append(
+            ("以下方面没有变化：" if zh else "No change in: ")
+            + sep.join(unchanged)
+            + ("。" if zh else ".")
+        )
+    return "\n".join(lines)

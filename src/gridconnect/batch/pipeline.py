@@ -1,0 +1,455 @@
+"""Chunks of rows out to worker processes and results back in order, surviving dead workers.
+
+A :class:`Backend` runs tasks somewhere: :class:`InlineBackend` in this process (no crash
+containment; for tests, docs and debugging), :class:`ProcessBackend` in local worker processes
+(``spawn``ed, one task at a time each), :class:`DaskBackend` on a Dask cluster.
+
+:class:`Pipeline` keeps a bounded window of chunks in flight (memory does not grow with the
+input), hands each chunk's result to a *sink* strictly in input order (so outputs are
+deterministic and a checkpoint is a prefix), and when a task fails because its worker died, it
+reports the death and retries the chunk's rows one at a time; a row whose retry fails too is
+given to the job as failed, with both reasons, and the run goes on.
+"""
+
+from __future__ import annotations
+
+import collections
+import importlib
+import multiprocessing
+import multiprocessing.connection
+import os
+import queue
+import signal
+import threading
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, Protocol
+
+import attrs
+
+from gridconnect.batch.formats import Row
+from gridconnect.batch.work import BatchJob, CompareJob, run_task
+
+__all__ = [
+    "Backend",
+    "DaskBackend",
+    "Done",
+    "Failed",
+    "InlineBackend",
+    "Pipeline",
+    "ProcessBackend",
+    "Requeue",
+    "make_backend",
+]
+
+Job = BatchJob | CompareJob
+Key = tuple[int, int | None]  # (chunk index, None for the whole chunk or the row's position)
+
+
+@attrs.frozen
+class Done:
+    key: Key
+    result: Any
+
+
+@attrs.frozen
+class Requeue:
+    """A task that was never started (its worker died first): run it again, as it was."""
+
+    key: Key
+
+
+@attrs.frozen
+class Failed:
+    key: Key
+    en: str
+    zh: str
+    died: bool  # the worker process died (True) or the task raised (False)
+
+
+class Backend(Protocol):
+    """Somewhere to run tasks: ``slots`` of them at once."""
+
+    slots: int
+    workers: int  # processes (or Dask threads) evaluating
+
+    def submit(self, key: Key, job: Job, rows: Sequence[Row]) -> None: ...
+
+    def wait(self) -> list[Done | Failed | Requeue]: ...
+
+    def close(self) -> None: ...
+
+
+class InlineBackend:
+    """Runs each task at once in this process."""
+
+    slots = 1
+    workers = 0
+
+    def __init__(self) -> None:
+        self._ready: list[Done | Failed] = []
+
+    def submit(self, key: Key, job: Job, rows: Sequence[Row]) -> None:
+        try:
+            self._ready.append(Done(key, run_task(job, rows)))
+        except Exception as error:  # reported like a failed worker task
+            self._ready.append(Failed(key, f"{type(error).__name__}: {error}", "任务出错", False))
+
+    def wait(self) -> list[Done | Failed | Requeue]:
+        ready: list[Done | Failed | Requeue] = list(self._ready)
+        self._ready = []
+        return ready
+
+    def close(self) -> None:
+        self._ready = []
+
+
+# -- local worker processes -------------------------------------------------------------------
+
+
+def _worker_main(conn: multiprocessing.connection.Connection) -> None:
+    """The loop of a worker process: a task in, its result out, until told to stop."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):
+            return
+        if message is None:
+            return
+        key, job, rows = message
+        try:
+            conn.send((key, True, run_task(job, rows)))
+        except Exception as error:  # reported to the parent, which retries the rows
+            conn.send((key, False, f"{type(error).__name__}: {error}"))
+
+
+def _death(process: multiprocessing.process.BaseProcess) -> tuple[str, str]:
+    code = process.exitcode
+    if code is not None and code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = str(-code)
+        return (
+            f"worker process {process.pid} died (signal {name})",
+            f"工作进程 {process.pid} 意外终止（信号 {name}）",
+        )
+    return (
+        f"worker process {process.pid} died (exit status {code})",
+        f"工作进程 {process.pid} 意外退出（退出码 {code}）",
+    )
+
+
+class _Worker:
+    """A worker process, the keys of the tasks it holds (the first one running, the others
+    queued in its pipe), and a thread that sends it tasks so the caller never blocks on a
+    full pipe."""
+
+    def __init__(self, ctx: Any) -> None:
+        parent, child = ctx.Pipe(duplex=True)
+        self.process = ctx.Process(target=_worker_main, args=(child,), daemon=True)
+        self.process.start()
+        child.close()
+        self.conn: multiprocessing.connection.Connection = parent
+        self.keys: collections.deque[Key] = collections.deque()
+        self.outbox: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self.sender = threading.Thread(target=self._send, daemon=True)
+        self.sender.start()
+
+    def _send(self) -> None:
+        while True:
+            message = self.outbox.get()
+            try:
+                self.conn.send(message)
+            except (OSError, ValueError):  # the worker is dead or closed: wait() reports it
+                return
+            if message is None:
+                return
+
+    def stop(self) -> None:
+        self.outbox.put(None)
+        self.sender.join(timeout=2)
+
+
+class ProcessBackend:
+    """``workers`` local processes (``spawn``: nothing of the parent's state, threads or native
+    engine is inherited), each holding up to ``depth`` tasks so it never waits for the next one;
+    a dead one is replaced and the tasks queued behind the one it died on are handed back."""
+
+    def __init__(self, workers: int, depth: int = 2) -> None:
+        self._ctx = multiprocessing.get_context("spawn")
+        self.workers = max(1, workers)
+        self.depth = depth
+        self.slots = self.workers * depth
+        self._workers = [_Worker(self._ctx) for _ in range(self.workers)]
+        self.pids: list[int] = [w.process.pid or 0 for w in self._workers]
+
+    def submit(self, key: Key, job: Job, rows: Sequence[Row]) -> None:
+        worker = min(self._workers, key=lambda w: len(w.keys))
+        worker.keys.append(key)
+        worker.outbox.put((key, job, rows))
+
+    def wait(self) -> list[Done | Failed | Requeue]:
+        busy = [w for w in self._workers if w.keys]
+        if not busy:
+            return []
+        waitables: list[Any] = [w.conn for w in busy] + [w.process.sentinel for w in busy]
+        ready = set(multiprocessing.connection.wait(waitables))
+        events: list[Done | Failed | Requeue] = []
+        for worker in busy:
+            if worker.conn not in ready and worker.process.sentinel not in ready:
+                continue
+            try:
+                while worker.keys and worker.conn.poll():
+                    key, ok, payload = worker.conn.recv()
+                    assert key == worker.keys[0]
+                    worker.keys.popleft()
+                    events.append(
+                        Done(key, payload) if ok else Failed(key, payload, "任务出错", False)
+                    )
+            except Exception:  # a half-sent result, or EOF: the worker died
+                pass
+            if worker.process.is_alive() or not worker.keys:
+                if not worker.process.is_alive():
+                    self._replace(worker)
+                continue
+            worker.process.join(timeout=5)
+            en, zh = _death(worker.process)
+            events.append(Failed(worker.keys.popleft(), en, zh, True))
+            events += [Requeue(k) for k in worker.keys]  # never started: not their fault
+            worker.keys.clear()
+            self._replace(worker)
+        return events
+
+    def _replace(self, dead: _Worker) -> None:
+        dead.stop()
+        dead.conn.close()
+        index = self._workers.index(dead)
+        self._workers[index] = _Worker(self._ctx)
+        self.pids.append(self._workers[index].process.pid or 0)
+
+    def close(self) -> None:
+        for w in self._workers:
+            w.outbox.put(None)
+        for w in self._workers:
+            w.process.join(timeout=2 if not w.keys else 0)
+            if w.process.is_alive():
+                w.process.terminate()
+                w.process.join(timeout=5)
+            w.sender.join(timeout=2)
+            w.conn.close()
+
+
+# -- Dask ---------------------------------------------------------------------------------------
+
+
+class DaskBackend:
+    """Tasks on a Dask cluster: an existing ``distributed.Client``, a scheduler address, or
+    ``"local"`` for a :class:`distributed.LocalCluster` of ``workers`` single-threaded worker
+    processes started (and stopped) here.
+
+    Dask itself retries a task whose worker died (``distributed.scheduler.allowed-failures``
+    times) before it fails it with ``KilledWorker``; the pipeline then retries its rows one at a
+    time as usual.
+    """
+
+    def __init__(self, scheduler: Any, workers: int | None = None) -> None:
+        try:
+            distributed: Any = importlib.import_module("distributed")
+        except ImportError:  # pragma: no cover - depends on the environment
+            raise RuntimeError(
+                "running on Dask needs the dask extra: pip install 'gridconnect[dask]'"
+            ) from None
+        self._own: list[Any] = []
+        self.client: Any
+        if isinstance(scheduler, distributed.Client):
+            self.client = scheduler
+        elif scheduler in ("local", "dask"):
+            cluster = distributed.LocalCluster(
+                n_workers=workers or os.cpu_count() or 1,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+            )
+            self.client = distributed.Client(cluster)
+            self._own = [self.client, cluster]
+        else:
+            self.client = distributed.Client(scheduler)
+            self._own = [self.client]
+        threads = sum(
+            w.get("nthreads", 1) for w in self.client.scheduler_info()["workers"].values()
+        )
+        self.workers = threads
+        self.slots = max(2, 2 * threads)  # two per thread hide the round trip to the scheduler
+        self._futures: dict[Any, Key] = {}
+        self._run = uuid.uuid4().hex[:12]
+
+    def submit(self, key: Key, job: Job, rows: Sequence[Row]) -> None:
+        name = f"gridconnect-{self._run}-{key[0]}-{'all' if key[1] is None else key[1]}"
+        future = self.client.submit(run_task, job, list(rows), key=name, pure=False)
+        self._futures[future] = key
+
+    def wait(self) -> list[Done | Failed | Requeue]:
+        distributed: Any = importlib.import_module("distributed")
+        killed: Any = importlib.import_module("distributed.scheduler").KilledWorker
+        if not self._futures:
+            return []
+        done, _ = distributed.wait(list(self._futures), return_when="FIRST_COMPLETED")
+        events: list[Done | Failed | Requeue] = []
+        for future in done:
+            key = self._futures.pop(future)
+            if future.status == "finished":
+                events.append(Done(key, future.result()))
+                continue
+            error = future.exception()
+            died = isinstance(error, killed)
+            en = (
+                f"Dask worker died while running the task ({error})"
+                if died
+                else f"{type(error).__name__}: {error}"
+            )
+            events.append(Failed(key, en, "Dask 工作进程意外终止" if died else "任务出错", died))
+            future.release()
+        return events
+
+    def close(self) -> None:
+        for future in list(self._futures):
+            future.cancel()
+        self._futures.clear()
+        for thing in self._own:
+            thing.close()
+
+
+def make_backend(workers: int | None, scheduler: Any = None) -> Backend:
+    """The backend for ``workers`` (0: this process; None: one per core) and ``scheduler``
+    (None: local processes; ``"local"``/``"dask"``, an address or a Client: Dask)."""
+    if scheduler is not None:
+        return DaskBackend(scheduler, workers)
+    n = (os.cpu_count() or 1) if workers is None else workers
+    if n == 0:
+        return InlineBackend()
+    return ProcessBackend(n)
+
+
+# -- the pipeline ---------------------------------------------------------------------------------
+
+Sink = Callable[[int, Sequence[Row], Any], None]
+OnFailure = Callable[[str], None]
+
+
+@attrs.define
+class _Retry:
+    rows: Sequence[Row]
+    first: tuple[str, str]  # why the chunk failed
+    results: list[Any]
+    left: int
+
+
+class Pipeline:
+    """Runs a job over chunks of rows on a backend; see the module docstring."""
+
+    def __init__(
+        self,
+        backend: Backend,
+        job: Job,
+        *,
+        merge: Callable[[Sequence[Any]], Any],
+        failed_row: Callable[[Row, str, str], Any],
+        on_failure: OnFailure | None = None,
+        window: int | None = None,
+    ) -> None:
+        self.backend = backend
+        self.job = job
+        self.merge = merge
+        self.failed_row = failed_row
+        self.on_failure = on_failure or (lambda message: None)
+        self.window = window or backend.slots + 4
+        self.deaths = 0
+        self.failures = 0
+
+    def run(self, chunks: Iterator[tuple[int, Sequence[Row]]], sink: Sink) -> None:
+        """Process every chunk; call ``sink(index, rows, result)`` in the chunks' order."""
+        order: collections.deque[int] = collections.deque()
+        rows_of: dict[int, Sequence[Row]] = {}
+        results: dict[int, Any] = {}
+        retries: dict[int, _Retry] = {}
+        ready: collections.deque[Key] = collections.deque()  # retries and requeued tasks first
+        inflight = 0
+        exhausted = False
+
+        def fill() -> None:
+            nonlocal inflight, exhausted
+            while inflight < self.backend.slots:
+                if ready:
+                    key = ready.popleft()
+                    rows = rows_of[key[0]]
+                    self.backend.submit(key, self.job, rows if key[1] is None else [rows[key[1]]])
+                elif not exhausted and len(order) < self.window:
+                    try:
+                        index, rows = next(chunks)
+                    except StopIteration:
+                        exhausted = True
+                        continue
+                    order.append(index)
+                    rows_of[index] = rows
+                    self.backend.submit((index, None), self.job, rows)
+                else:
+                    return
+                inflight += 1
+
+        fill()
+        while inflight:
+            for event in self.backend.wait():
+                inflight -= 1
+                index, position = event.key
+                if isinstance(event, Requeue):
+                    ready.appendleft(event.key)
+                elif isinstance(event, Done):
+                    if position is None:
+                        results[index] = event.result
+                    else:
+                        self._single_done(retries, results, index, position, event.result)
+                else:
+                    self._failed(event, rows_of[index], retries, results, ready)
+            fill()  # the workers get their next tasks before the results are written
+            while order and order[0] in results:
+                index = order.popleft()
+                sink(index, rows_of.pop(index), results.pop(index))
+            fill()
+
+    def _failed(
+        self,
+        event: Failed,
+        rows: Sequence[Row],
+        retries: dict[int, _Retry],
+        results: dict[int, Any],
+        ready: collections.deque[Key],
+    ) -> None:
+        self.failures += 1
+        self.deaths += event.died
+        index, position = event.key
+        if position is None:
+            first, last = rows[0][0], rows[-1][0]
+            self.on_failure(
+                f"{event.en}; retrying its {len(rows)} rows (lines {first}-{last}) one at a time"
+            )
+            retries[index] = _Retry(rows, (event.en, event.zh), [None] * len(rows), len(rows))
+            ready.extend((index, i) for i in range(len(rows)))
+            return
+        retry = retries[index]
+        row = rows[position]
+        self.on_failure(f"{event.en} again on line {row[0]} alone; rejected")
+        en = f"failed twice: with its chunk ({retry.first[0]}), then alone ({event.en})"
+        zh = f"两次失败：随所在批次（{retry.first[1]}），单独重试（{event.zh}）"
+        self._single_done(retries, results, index, position, self.failed_row(row, en, zh))
+
+    def _single_done(
+        self, retries: dict[int, _Retry], results: dict[int, Any], index: int, pos: int, result: Any
+    ) -> None:
+        retry = retries[index]
+        retry.results[pos] = result
+        retry.left -= 1
+        if retry.left == 0:
+            results[index] = self.merge(retry.results)
+            del retries[index]

@@ -1,0 +1,330 @@
+"""What a worker process does with one chunk of rows: parse, evaluate, serialise, count.
+
+Everything here runs in worker processes (or in the calling process with ``workers=0``) and
+returns plain picklable values. A row never raises out of :func:`run_task`: an invalid row
+becomes a reject with its line number and located, bilingual problems; an error of the rules
+(a conflict, a kVA/kW mismatch) a reject of stage ``evaluation``. Only the death of the process
+itself is handled elsewhere (:mod:`gridconnect.batch.pipeline`).
+
+Two environment variables exist for the test suite only:
+
+``GRIDCONNECT_BATCH_TEST_KILL``
+    an application id; a worker about to evaluate it kills itself with ``SIGKILL``, as the
+    native engine does when it segfaults.
+``GRIDCONNECT_BATCH_TEST_LOG``
+    a directory; each process appends the line number of every row it evaluates to
+    ``<pid>.log`` there, so a test can count evaluations.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from gridconnect.api import evaluate, rulebook_for
+from gridconnect.batch.fastparse import fast_structure
+from gridconnect.batch.formats import KIND_DATA, KIND_FLAT, KIND_JSON, Row, unflatten
+from gridconnect.batch.scenario import Scenario, ScenarioContext, registry_for
+from gridconnect.batch.serialize import decision_json, slow_decision_json
+from gridconnect.decision import Decision, _plain
+from gridconnect.errors import GridconnectError, InputError, Problem
+from gridconnect.model.application import Application
+from gridconnect.model.codec import MAX_INPUT_BYTES, loads, structure
+
+__all__ = [
+    "BatchChunk",
+    "BatchJob",
+    "CompareChunk",
+    "CompareJob",
+    "parse_row",
+    "reject_line",
+    "run_task",
+]
+
+KILL_ENV = "GRIDCONNECT_BATCH_TEST_KILL"
+LOG_ENV = "GRIDCONNECT_BATCH_TEST_LOG"
+
+#: The conclusions counted in a batch summary.
+SUMMARY_SLOTS = ("track", "supply", "approval.mode")
+
+
+@attrs.frozen
+class BatchJob:
+    """Evaluate each row under one scenario and keep the decision."""
+
+    scenario: Scenario
+    trace: bool = True
+    fast: bool = True
+
+
+@attrs.frozen
+class CompareJob:
+    """Evaluate each row under two scenarios and keep what differs."""
+
+    a: Scenario
+    b: Scenario
+    fast: bool = True
+
+
+@attrs.frozen
+class BatchChunk:
+    """The outcome of a chunk of a batch: output and reject lines, and counts."""
+
+    out: bytes
+    rejects: bytes
+    decided: int
+    rejected: int
+    evaluated: int
+    counts: dict[str, dict[str, int]]  # slot -> value -> number of decisions
+    stages: dict[str, int]  # reject stage -> number of rejects
+    notes: tuple[str, ...] = ()
+
+
+Change = tuple[str, str | None, str | None]
+"""``(slot, value under A, value under B)``; values as JSON text, None where not decided."""
+
+
+@attrs.frozen
+class CompareChunk:
+    """The outcome of a chunk of a comparison: every application that changed, and counts."""
+
+    rows: int
+    evaluated: int
+    rejected: tuple[tuple[int, str], ...]  # (line, reason in English)
+    changed: tuple[tuple[int, str, tuple[Change, ...]], ...]  # (line, application id, changes)
+
+
+# -- parsing ----------------------------------------------------------------------------------
+
+
+def parse_row(kind: int, payload: Any, fast: bool = True) -> Application:
+    """The application of one row, or :class:`InputError` with located problems."""
+    if kind == KIND_JSON:
+        if not fast or len(payload) > MAX_INPUT_BYTES:
+            return loads(payload, Application)
+        try:
+            data = json.loads(payload)
+        except (ValueError, RecursionError):
+            return loads(payload, Application)  # raises the codec's own message
+    elif kind == KIND_FLAT:
+        data = unflatten(payload)
+    elif kind == KIND_DATA:
+        data = payload
+    else:
+        en, zh = payload
+        raise InputError([Problem(path="$", en=en, zh=zh)])
+    return fast_structure(data) if fast else structure(data, Application)
+
+
+def _application_id(kind: int, payload: Any) -> str | None:
+    """The id a bad row gives itself, if it gives a plausible one (for the reject record)."""
+    try:
+        if kind == KIND_JSON:
+            value = json.loads(payload).get("id")
+        elif kind in (KIND_FLAT, KIND_DATA):
+            value = payload.get("id")
+        else:
+            return None
+    except Exception:  # an unreadable row has no id
+        return None
+    return value if isinstance(value, str) and 0 < len(value) <= 64 else None
+
+
+def reject_line(
+    line: int,
+    stage: str,
+    en: str,
+    zh: str,
+    problems: Sequence[Problem] = (),
+    application_id: str | None = None,
+) -> bytes:
+    """One line of the rejects file. It never repeats the row itself (it may hold personal data)."""
+    record = {
+        "line": line,
+        "stage": stage,
+        "application_id": application_id,
+        "error": {"en": en, "zh": zh},
+        "problems": [{"path": p.path, "en": p.en, "zh": p.zh} for p in problems],
+    }
+    return (json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
+
+
+def _reject_for(line: int, kind: int, payload: Any, error: BaseException, stage: str) -> bytes:
+    if isinstance(error, InputError):
+        return reject_line(
+            line, stage, error.en, error.zh, error.problems, _application_id(kind, payload)
+        )
+    if isinstance(error, GridconnectError):
+        return reject_line(line, stage, error.en, error.zh, (), _application_id(kind, payload))
+    name = type(error).__name__
+    return reject_line(
+        line,
+        stage,
+        f"internal error: {name}: {error}",
+        f"内部错误：{name}",
+        (),
+        _application_id(kind, payload),
+    )
+
+
+# -- test hooks -------------------------------------------------------------------------------
+
+
+class _Hooks:
+    def __init__(self) -> None:
+        self.kill = os.environ.get(KILL_ENV) or None
+        log = os.environ.get(LOG_ENV)
+        self.log = Path(log) / f"{os.getpid()}.log" if log else None
+        self.seen: list[int] = []
+
+    def before(self, line: int, app: Application) -> None:
+        if self.log is not None:
+            self.seen.append(line)
+        if self.kill is not None and app.id == self.kill:
+            if self.log is not None:
+                self.flush()
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    def flush(self) -> None:
+        if self.log is not None and self.seen:
+            with self.log.open("a") as f:
+                f.write("".join(f"{n}\n" for n in self.seen))
+            self.seen = []
+
+
+# -- the tasks --------------------------------------------------------------------------------
+
+
+def _decide(ctx: ScenarioContext, app: Application) -> tuple[Decision, Any]:
+    placed = ctx.place(app)
+    as_of = ctx.scenario.as_of
+    decision = evaluate(placed, as_of, ctx.engine, registry=ctx.registry)
+    return decision, rulebook_for(placed, as_of, registry=ctx.registry)
+
+
+_FAST_JSON = [True]  # switched off for the process if it ever differs from to_dict()
+
+
+def _batch(job: BatchJob, rows: Sequence[Row]) -> BatchChunk:
+    ctx = registry_for(job.scenario)
+    hooks = _Hooks()
+    out: list[bytes] = []
+    rejects: list[bytes] = []
+    counts: dict[str, Counter[str]] = {s: Counter() for s in SUMMARY_SLOTS}
+    stages: Counter[str] = Counter()
+    notes: list[str] = []
+    evaluated = 0
+    checked = False  # the fast JSON is checked against to_dict() on a chunk's first decision
+    for line, kind, payload in rows:
+        try:
+            app = parse_row(kind, payload, job.fast)
+        except Exception as error:  # every bad row is a reject, never a stop
+            rejects.append(_reject_for(line, kind, payload, error, "input"))
+            stages["input"] += 1
+            continue
+        hooks.before(line, app)
+        evaluated += 1
+        try:
+            decision, book = _decide(ctx, app)
+            if _FAST_JSON[0]:
+                text = decision_json(decision, book, job.trace)
+                if not checked and text != slow_decision_json(decision, job.trace):
+                    _FAST_JSON[0] = False
+                    notes.append("fast decision serialisation differs from to_dict(); turned off")
+                    text = slow_decision_json(decision, job.trace)
+                checked = True
+            else:
+                text = slow_decision_json(decision, job.trace)
+        except Exception as error:  # errors of the rules are rejects too
+            rejects.append(_reject_for(line, kind, payload, error, "evaluation"))
+            stages["evaluation"] += 1
+            continue
+        out.append(b'{"line":%d,"decision":%s}\n' % (line, text.encode()))
+        for slot in SUMMARY_SLOTS:
+            value = decision.value(slot)
+            counts[slot]["-" if value is None else str(_plain(value))] += 1
+    hooks.flush()
+    return BatchChunk(
+        out=b"".join(out),
+        rejects=b"".join(rejects),
+        decided=len(out),
+        rejected=len(rejects),
+        evaluated=evaluated,
+        counts={s: dict(c) for s, c in counts.items()},
+        stages=dict(stages),
+        notes=tuple(notes),
+    )
+
+
+def comparable(decision: Decision) -> dict[str, str]:
+    """The conclusions a comparison looks at: every slot but the notes, value as JSON text."""
+    return {
+        slot: json.dumps(_plain(c.value), ensure_ascii=False, sort_keys=True)
+        for slot, c in decision.conclusions.items()
+        if not slot.startswith("note.")
+    }
+
+
+OUTCOME = "(outcome)"
+"""The pseudo-slot of a comparison where one side decides and the other raises an error."""
+
+
+def _outcome(ctx: ScenarioContext, app: Application) -> dict[str, str] | str:
+    try:
+        decision = evaluate(ctx.place(app), ctx.scenario.as_of, ctx.engine, registry=ctx.registry)
+    except GridconnectError as error:
+        return f"error: {type(error).__name__}"
+    return comparable(decision)
+
+
+def _compare(job: CompareJob, rows: Sequence[Row]) -> CompareChunk:
+    ctx_a, ctx_b = registry_for(job.a), registry_for(job.b)
+    hooks = _Hooks()
+    rejected: list[tuple[int, str]] = []
+    changed: list[tuple[int, str, tuple[Change, ...]]] = []
+    evaluated = 0
+    for line, kind, payload in rows:
+        try:
+            app = parse_row(kind, payload, job.fast)
+        except Exception as error:  # an invalid row is counted, not compared
+            rejected.append((line, getattr(error, "en", type(error).__name__)))
+            continue
+        hooks.before(line, app)
+        evaluated += 1
+        a, b = _outcome(ctx_a, app), _outcome(ctx_b, app)
+        if a == b:
+            continue
+        changes: list[Change]
+        if isinstance(a, str) or isinstance(b, str):
+            changes = [
+                (
+                    OUTCOME,
+                    a if isinstance(a, str) else "decided",
+                    b if isinstance(b, str) else "decided",
+                )
+            ]
+        else:
+            changes = [
+                (slot, a.get(slot), b.get(slot))
+                for slot in sorted(a.keys() | b.keys())
+                if a.get(slot) != b.get(slot)
+            ]
+        changed.append((line, app.id, tuple(changes)))
+    hooks.flush()
+    return CompareChunk(
+        rows=len(rows), evaluated=evaluated, rejected=tuple(rejected), changed=tuple(changed)
+    )
+
+
+def run_task(job: BatchJob | CompareJob, rows: Sequence[Row]) -> BatchChunk | CompareChunk:
+    """Process one chunk of rows for a job (in whichever process this runs)."""
+    if isinstance(job, BatchJob):
+        return _batch(job, rows)
+    return _compare(job, rows)

@@ -1,0 +1,285 @@
+"""Batch evaluation: the counts add up, bad rows are rejected with their line, decisions are
+those of :func:`gridconnect.evaluate`, runs resume without re-evaluating, an interrupted run
+leaves nothing that looks complete, and a worker that dies costs one row, not the run."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gridconnect.api import evaluate
+from gridconnect.batch import Progress, Scenario, iter_corpus, run_batch, write_corpus
+from gridconnect.batch.formats import write_records
+from gridconnect.batch.work import KILL_ENV, LOG_ENV
+from gridconnect.model.application import Application
+from gridconnect.model.codec import MAX_INPUT_BYTES, loads
+
+REFERENCE = Scenario(engine="reference")
+
+
+def _lines(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def _dumps(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+@pytest.fixture
+def messy(tmp_path: Path) -> tuple[Path, dict[int, str]]:
+    """A JSON Lines corpus with blank lines and bad rows of several kinds, and the line number
+    of each bad row with the JSON path its problem is at."""
+    good: Iterator[Any] = iter(iter_corpus(60, seed=11, divisions="4401"))
+    lines: list[str] = []
+    bad: dict[int, str] = {}
+
+    def add(text: str, problem: str | None = None) -> None:
+        lines.append(text)
+        if problem is not None:
+            bad[len(lines)] = problem
+
+    for n in range(60):
+        app = next(good)
+        if n == 5:
+            app["capacity"]["value"] = -3
+            add(json.dumps(app, ensure_ascii=False), "$.capacity.value")
+        elif n == 12:
+            add(json.dumps(app, ensure_ascii=False)[:-1], "line 1 column")  # not JSON
+        elif n == 20:
+            del app["site"]
+            add(json.dumps(app, ensure_ascii=False), "$.site")
+        elif n == 31:
+            add("x" * (MAX_INPUT_BYTES + 10), "$")  # too large to read
+        elif n == 40:
+            app["capacity"] = {"value": 630, "unit": "kVA"}  # no power factor: a unit error
+            app.pop("power_factor", None)
+            app["voltage"] = None
+            add(json.dumps(app, ensure_ascii=False), "evaluation")
+        else:
+            add(json.dumps(app, ensure_ascii=False))
+        if n in (9, 50):
+            add("   ")  # blank lines are not rows
+    path = tmp_path / "messy.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path, bad
+
+
+def test_counts_add_up_and_bad_rows_go_to_rejects_with_their_line_numbers(
+    messy: tuple[Path, dict[int, str]], tmp_path: Path
+) -> None:
+    source, bad = messy
+    out = tmp_path / "out.jsonl"
+    summary = run_batch(source, out, scenario=REFERENCE, workers=2, chunk_size=7)
+    assert summary.rows == 60
+    assert summary.rows == summary.decided + summary.rejected
+    assert summary.rejected == len(bad)
+    rejects = {r["line"]: r for r in _lines(Path(summary.rejects))}
+    assert set(rejects) == set(bad)
+    for line, where in bad.items():
+        record = rejects[line]
+        assert record["error"]["en"]
+        assert record["error"]["zh"]
+        if where == "evaluation":
+            assert record["stage"] == "evaluation"
+            assert "kVA" in record["error"]["en"]
+        else:
+            assert record["stage"] == "input"
+            assert record["problems"][0]["path"].startswith(where)
+            assert all(p["en"] and p["zh"] for p in record["problems"])
+    decided = _lines(out)
+    assert [d["line"] for d in decided] == sorted(d["line"] for d in decided)
+    assert len(decided) == summary.decided == len({d["line"] for d in decided})
+    assert not set(d["line"] for d in decided) & set(bad)
+    assert not (tmp_path / "out.jsonl.partial").exists()
+    assert not (tmp_path / "out.jsonl.checkpoint.json").exists()
+    assert sum(summary.counts["track"].values()) == summary.decided
+
+
+def test_each_output_line_is_the_decision_evaluate_gives(
+    messy: tuple[Path, dict[int, str]], tmp_path: Path
+) -> None:
+    source, _ = messy
+    out = tmp_path / "out.jsonl"
+    run_batch(source, out, scenario=REFERENCE, workers=0, chunk_size=9)
+    raw = source.read_bytes().splitlines()
+    for line in out.read_text(encoding="utf-8").splitlines():
+        record = json.loads(line)
+        app = loads(raw[record["line"] - 1], Application)
+        expected = _dumps(evaluate(app, engine="reference").to_dict())
+        assert line == f'{{"line":{record["line"]},"decision":{expected}}}'
+
+
+def test_without_trace_the_decision_is_to_dict_without_trace(tmp_path: Path) -> None:
+    apps = list(iter_corpus(30, seed=2))
+    source = tmp_path / "c.jsonl"
+    write_records(source, apps)
+    out = tmp_path / "out.jsonl"
+    run_batch(source, out, scenario=REFERENCE, workers=0, trace=False)
+    for record, app in zip(_lines(out), apps, strict=True):
+        assert isinstance(app, dict)
+        expected = evaluate(loads(json.dumps(app), Application), engine="reference").to_dict()
+        del expected["trace"]
+        assert record["decision"] == expected
+
+
+def test_resume_does_not_re_evaluate_finished_rows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = tmp_path / "c.jsonl"
+    write_corpus(source, 100, seed=4, divisions="4406", invalid=0.05)
+    log = tmp_path / "log"
+    log.mkdir()
+    monkeypatch.setenv(LOG_ENV, str(log))
+    out = tmp_path / "out.jsonl"
+
+    def stop_after_three_chunks(p: Progress) -> None:
+        if p.rows >= 30:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_batch(
+            source,
+            out,
+            scenario=REFERENCE,
+            workers=0,
+            chunk_size=10,
+            progress=stop_after_three_chunks,
+        )
+    assert not out.exists()
+    first = {int(n) for f in log.iterdir() for n in f.read_text().split()}
+    checkpoint = json.loads((tmp_path / "out.jsonl.checkpoint.json").read_text())
+    assert checkpoint["chunks"] == [[0, 2]]
+    assert checkpoint["lines"] == [[1, 30]]
+    finished = {n for n in first if n <= 30}  # evaluated and checkpointed
+    assert finished
+    for f in log.iterdir():
+        f.unlink()
+
+    summary = run_batch(source, out, scenario=REFERENCE, workers=0, chunk_size=10, resume=True)
+    second = [int(n) for f in log.iterdir() for n in f.read_text().split()]
+    assert not finished & set(second), "a row finished before the interruption was evaluated again"
+    assert len(second) == len(set(second)) == summary.evaluated
+    assert min(second) > 30
+    assert summary.resumed == 30
+    assert summary.rows == 100 == summary.decided + summary.rejected
+    lines = [r["line"] for r in _lines(out)] + [r["line"] for r in _lines(Path(summary.rejects))]
+    assert sorted(lines) == list(range(1, 101))
+
+
+def test_resume_refuses_a_checkpoint_of_another_input(tmp_path: Path) -> None:
+    from gridconnect.batch import BatchError
+
+    source = tmp_path / "c.jsonl"
+    write_corpus(source, 30, seed=4)
+    out = tmp_path / "out.jsonl"
+
+    def stop(p: Progress) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_batch(source, out, scenario=REFERENCE, workers=0, chunk_size=10, progress=stop)
+    write_corpus(source, 31, seed=4)
+    with pytest.raises(BatchError, match="another run"):
+        run_batch(source, out, scenario=REFERENCE, workers=0, chunk_size=10, resume=True)
+
+
+def test_a_killed_run_leaves_no_complete_looking_output_and_resumes(tmp_path: Path) -> None:
+    source = tmp_path / "c.jsonl"
+    write_corpus(source, 6000, seed=5, divisions="4401")
+    out = tmp_path / "out.jsonl"
+    command = [
+        sys.executable, "-m", "gridconnect.cli", "batch", str(source), "--out", str(out),
+        "--engine", "reference", "--workers", "2", "--chunk-size", "50", "--no-progress",
+    ]  # fmt: skip
+    run = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    checkpoint = tmp_path / "out.jsonl.checkpoint.json"
+    deadline = time.monotonic() + 60
+    while not checkpoint.exists() and run.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert run.poll() is None, "the run finished before it could be killed"
+    run.send_signal(signal.SIGKILL)  # no chance to tidy up
+    run.wait()
+    assert not out.exists(), "a killed run must not leave OUTPUT"
+    assert (tmp_path / "out.jsonl.partial").exists()
+    done = json.loads(checkpoint.read_text())
+    assert 0 < done["rows"] < 6000
+
+    resumed = subprocess.run([*command, "--resume", "--format", "json"], capture_output=True)
+    assert resumed.returncode == 0, resumed.stderr.decode()
+    summary = json.loads(resumed.stdout)
+    assert summary["resumed"] == done["rows"]
+    assert summary["evaluated"] == 6000 - done["rows"]
+    records = _lines(out)  # every line whole
+    assert [r["line"] for r in records] == list(range(1, 6001))
+    assert not (tmp_path / "out.jsonl.partial").exists()
+
+
+def test_a_dying_worker_is_reported_its_rows_retried_once_then_the_culprit_rejected(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    apps = list(iter_corpus(40, seed=6, divisions="4401"))
+    source = tmp_path / "c.jsonl"
+    write_records(source, apps)
+    culprit = 17
+    victim = apps[culprit - 1]
+    assert isinstance(victim, dict)
+    monkeypatch.setenv(KILL_ENV, victim["id"])  # the worker SIGKILLs itself on this row
+    messages: list[str] = []
+    summary = run_batch(
+        source, tmp_path / "out.jsonl", scenario=REFERENCE, workers=2, chunk_size=8,
+        on_failure=messages.append,
+    )  # fmt: skip
+    assert summary.worker_deaths == 2  # once with its chunk, once alone
+    assert summary.rows == 40 == summary.decided + summary.rejected
+    assert summary.rejected == 1
+    (reject,) = _lines(Path(summary.rejects))
+    assert reject["line"] == culprit
+    assert reject["stage"] == "worker"
+    assert "SIGKILL" in reject["error"]["en"]
+    assert "SIGKILL" in reject["error"]["zh"]
+    decided = [r["line"] for r in _lines(tmp_path / "out.jsonl")]
+    assert decided == [n for n in range(1, 41) if n != culprit]  # the chunk's other rows too
+    assert "retrying its 8 rows (lines 17-24)" in messages[0]
+    assert "again on line 17 alone" in messages[1]
+
+
+def test_the_default_engine_runs_in_worker_processes(tmp_path: Path) -> None:
+    source = tmp_path / "c.jsonl"
+    write_corpus(source, 40, seed=8, divisions="4419")
+    out = tmp_path / "out.jsonl"
+    summary = run_batch(source, out, workers=2, chunk_size=20)
+    assert summary.decided == 40
+    assert {r["decision"]["engine"] for r in _lines(out)} == {"durable"}
+
+
+def test_a_scenario_that_cannot_load_fails_before_any_row(tmp_path: Path) -> None:
+    from gridconnect.errors import RuleDataError
+
+    source = tmp_path / "c.jsonl"
+    write_corpus(source, 5, seed=1)
+    bad = Scenario(parameters={"guangzhou.no_such_parameter": 1})
+    with pytest.raises(RuleDataError, match="unknown parameter"):
+        run_batch(source, tmp_path / "out.jsonl", scenario=bad, workers=0)
+    assert not (tmp_path / "out.jsonl.partial").exists()
+
+
+@pytest.mark.skipif(os.cpu_count() == 1, reason="needs two cores")
+def test_workers_are_separate_processes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    log = tmp_path / "log"
+    log.mkdir()
+    monkeypatch.setenv(LOG_ENV, str(log))
+    source = tmp_path / "c.jsonl"
+    write_corpus(source, 40, seed=9)
+    run_batch(source, tmp_path / "out.jsonl", scenario=REFERENCE, workers=2, chunk_size=5)
+    pids = {int(f.stem) for f in log.iterdir()}
+    assert os.getpid() not in pids
+    assert len(pids) == 2

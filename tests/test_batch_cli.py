@@ -1,0 +1,65 @@
+"""The batch, compare and corpus commands."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from gridconnect.batch import write_corpus
+from gridconnect.cli import cli
+
+
+def test_batch_prints_a_summary_whose_counts_add_up(tmp_path: Path) -> None:
+    source = tmp_path / "c.jsonl"
+    write_corpus(source, 120, seed=71, invalid=0.05)
+    out = tmp_path / "d.jsonl"
+    args = ["batch", str(source), "--out", str(out), "--engine", "reference", "--workers", "0"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    text = result.stdout
+    assert "Track / 服务类型" in text
+    assert "three_zero" in text
+    assert "Approval mode / 审批方式" in text
+    check = text.splitlines()[-1]
+    assert check.startswith("Check / 核对: 120 rows in = ")
+    assert check.endswith("OK")
+    result = CliRunner().invoke(cli, [*args, "--format", "json", "--no-trace"])
+    summary = json.loads(result.stdout)
+    assert summary["rows"] == summary["decided"] + summary["rejected"] == 120
+    assert summary["rejected"] == len((tmp_path / "d.jsonl.rejects.jsonl").read_text().splitlines())
+
+
+def test_compare_reports_in_both_languages_and_json(tmp_path: Path) -> None:
+    source = tmp_path / "c.jsonl"
+    write_corpus(source, 400, seed=72, divisions="4401")
+    base = ["compare", str(source), "--engine", "reference", "--workers", "0"]
+    what_if = ["--set-b", "guangzhou.low_voltage_cap_kw=160", "--label-b", "广州将上限降至160千瓦"]
+    zh = CliRunner().invoke(cli, [*base, *what_if])
+    assert zh.exit_code == 0, zh.output
+    assert zh.stdout.startswith("若广州将上限降至160千瓦：在 400 宗申请中")
+    en = CliRunner().invoke(
+        cli, [*base, "--set-b", "guangzhou.low_voltage_cap_kw=160", "--lang", "en"]
+    )
+    assert en.stdout.startswith("Under guangzhou.low_voltage_cap_kw = 160 instead of the rules")
+    js = CliRunner().invoke(cli, [*base, "--as-of-b", "2025-06-03", "--format", "json"])
+    data = json.loads(js.stdout)
+    assert data["rows"] == 400
+    assert data["b"] == "as of 2025-06-03"
+
+
+def test_compare_refuses_an_unknown_parameter_or_a_rules_file_that_does_not_load(
+    tmp_path: Path,
+) -> None:
+    source = tmp_path / "c.jsonl"
+    write_corpus(source, 5, seed=73)
+    base = ["compare", str(source), "--workers", "0"]
+    result = CliRunner().invoke(cli, [*base, "--set-b", "nowhere.cap=1"])
+    assert result.exit_code == 2
+    assert "unknown parameter" in result.output
+    broken = tmp_path / "broken.toml"
+    broken.write_text('jurisdiction = "999999"\n', encoding="utf-8")
+    result = CliRunner().invoke(cli, [*base, "--rules-b", str(broken)])
+    assert result.exit_code == 2
+    assert "broken.toml" in result.output
