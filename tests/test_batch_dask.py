@@ -14,12 +14,22 @@ distributed = pytest.importorskip("distributed")
 
 REFERENCE = Scenario(engine="reference")
 
+# On a loaded machine distributed warns that creating its scratch directories is slow; that is
+# advice about the machine, not a failure of the code under test.
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:Creating scratch directories is taking a surprisingly long time:UserWarning"
+)
+
 
 @pytest.fixture(scope="module")
-def client() -> Iterator[Any]:
-    """Two worker processes of one thread each, no dashboard."""
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """Two worker processes of one thread each, no dashboard, scratch space in a temp dir."""
     cluster = distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
+        local_directory=str(tmp_path_factory.mktemp("dask")),
     )
     with cluster, distributed.Client(cluster) as client:
         yield client

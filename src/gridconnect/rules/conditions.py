@@ -349,7 +349,9 @@ def _show(value: Scalar | ParamRef) -> str:
         return "true" if value else "false"
     if isinstance(value, date):
         return value.isoformat()
-    return repr(value) if isinstance(value, str) else f"{value:g}"
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e16:
+        return str(int(value))  # 160.0 reads as 160
+    return repr(value)
 
 
 def render(cond: Condition) -> str:
