@@ -67,6 +67,14 @@ FORMAT = click.option(
 )
 
 
+ENGINE = click.option(
+    "--engine",
+    type=click.Choice(["durable", "reference"]),
+    default=None,
+    help="Rules engine (default: durable, or reference where it cannot be imported).",
+)
+
+
 def registry_of(ctx: click.Context) -> Registry:
     """The registry the ``gridconnect`` group's ``--rules``/``--plugin``/``--disable`` options
     describe, built once per command; plugins that failed to load are reported as warnings."""

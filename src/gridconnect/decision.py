@@ -26,6 +26,7 @@ from gridconnect.rules.catalogue import BoundRule, Rulebook
 from gridconnect.rules.model import Citation, Limit, LimitUnit, Text, Value
 
 __all__ = [
+    "COUNTED_FROM_APPLICATION",
     "DECISION_SCHEMA_VERSION",
     "Conclusion",
     "Deadline",

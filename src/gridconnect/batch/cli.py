@@ -7,7 +7,6 @@ They are registered on the main ``gridconnect`` group by :mod:`gridconnect.cli`.
 from __future__ import annotations
 
 import contextlib
-import functools
 import json
 import signal
 from collections.abc import Callable, Iterator
@@ -17,19 +16,12 @@ from typing import Any, TypeVar
 
 import click
 
-from gridconnect.errors import GridconnectError, InputError, RuleDataError
+from gridconnect._cli_support import ENGINE, FORMAT, guarded, parse_date
 
 __all__ = ["batch", "compare_cmd", "corpus"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-ENGINE = click.option(
-    "--engine",
-    type=click.Choice(["durable", "reference"]),
-    default=None,
-    help="Rules engine (default: durable, or reference where it cannot be imported). "
-    "reference is much faster for large batches.",
-)
 WORKERS = click.option(
     "--workers",
     type=click.IntRange(min=0),
@@ -59,37 +51,6 @@ DASK = click.option(
     help="Run on Dask: a local cluster (--dask alone) or the scheduler at ADDRESS. "
     "Needs the dask extra.",
 )
-FORMAT = click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="Text for people, JSON for programs.",
-)
-
-
-def _guard(func: F) -> F:
-    """Errors raised on purpose become a message and exit status 2 (input) or 1."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except GridconnectError as error:
-            click.echo(str(error), err=True)
-            raise SystemExit(2 if isinstance(error, InputError | RuleDataError) else 1) from None
-
-    return wrapper  # type: ignore[return-value]
-
-
-def _date(_: Any, __: Any, value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date YYYY-MM-DD / 不是有效日期") from None
 
 
 def _global(ctx: click.Context) -> dict[str, tuple[str, ...]]:
@@ -135,7 +96,7 @@ def _interrupt_on_term() -> Iterator[None]:
 )
 @INPUT_FORMAT
 @click.option(
-    "--as-of", callback=_date, help="Rules in force on this date (default: each date applied)."
+    "--as-of", callback=parse_date, help="Rules in force on this date (default: each date applied)."
 )
 @ENGINE
 @WORKERS
@@ -155,7 +116,7 @@ def _interrupt_on_term() -> Iterator[None]:
 )
 @FORMAT
 @click.pass_context
-@_guard
+@guarded()
 def batch(
     ctx: click.Context,
     source: str,
@@ -232,7 +193,7 @@ def _scenario_options(side: str) -> Callable[[F], F]:
             [
                 click.option(
                     f"--as-of-{side}",
-                    callback=_date,
+                    callback=parse_date,
                     help=f"Scenario {other}: rules in force on this date.",
                 ),
                 click.option(
@@ -287,7 +248,7 @@ def _scenario_options(side: str) -> Callable[[F], F]:
 )
 @FORMAT
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
-@_guard
+@guarded()
 def compare_cmd(
     source: str,
     input_format: str | None,
@@ -367,7 +328,7 @@ def compare_cmd(
 )
 @click.option(
     "--start",
-    callback=_date,
+    callback=parse_date,
     default="2024-07-01",
     show_default=True,
     help="First application date.",
@@ -386,7 +347,7 @@ def compare_cmd(
     show_default=True,
     help="Share of rows made invalid on purpose (to exercise rejects).",
 )
-@_guard
+@guarded()
 def corpus(
     count: int,
     seed: int,

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 import click
 
-from gridconnect._cli_support import FORMAT, emit, guarded, parse_date, registry_of
+from gridconnect._cli_support import ENGINE, FORMAT, emit, guarded, parse_date, registry_of
 from gridconnect.errors import InputError, Problem
 from gridconnect.lifecycle.clock import STAGE_TITLES, StageClock
 from gridconnect.lifecycle.events import read_events
@@ -59,12 +59,6 @@ STORE = click.option(
 )
 AS_OF = click.option(
     "--as-of", callback=parse_date, help="Count only events up to this day (default: today)."
-)
-ENGINE = click.option(
-    "--engine",
-    type=click.Choice(["durable", "reference"]),
-    default=None,
-    help="Rules engine (default: durable, or reference where it cannot be imported).",
 )
 
 
