@@ -963,15 +963,17 @@ class _Ruleset:
     users: int = 0
     sid: str = _SID  # its session; replaced if an evaluation fails half-way
     failures: int = 0
+    head: str = ""  # the start of every message asserted (sid, fact id, rule marker)
+    retraction: str = ""  # the message that retracts it
 
-    @property
-    def head(self) -> str:
-        """The start of every message asserted into the session (sid, fact id, rule marker)."""
-        return f'{{"sid":{_text(self.sid)},"id":"{_FACT_ID}","{_RULE_MARK}":0'
+    def __attrs_post_init__(self) -> None:
+        self.use(self.sid)
 
-    @property
-    def retraction(self) -> str:
-        return f'{{"sid":{_text(self.sid)},"id":"{_FACT_ID}"}}'
+    def use(self, sid: str) -> None:
+        """Use session ``sid`` from now on (the messages are written once, not per evaluation)."""
+        self.sid = sid
+        self.head = f'{{"sid":{_text(sid)},"id":"{_FACT_ID}","{_RULE_MARK}":0'
+        self.retraction = f'{{"sid":{_text(sid)},"id":"{_FACT_ID}"}}'
 
 
 _RULESETS: dict[str, _Ruleset] = {}  # definition -> ruleset
@@ -1064,39 +1066,49 @@ _SCALARS: Mapping[str, Callable[[Any, str], str]] = {
 }
 
 
-def _scalar_encoder(kind: Kind | None, what: str) -> Callable[[Any], str]:
-    """Encodes a non-None value compared with literals of ``kind`` (None: only its presence).
+def _scalar_encoder(kind: Kind | None, what: str) -> Callable[[Any], str | None]:
+    """Encodes a value compared with literals of ``kind`` (None: only its presence); an absent
+    value (``None``) gives None, so the key is left out.
 
-    The common case (a value of exactly the expected type) is handled inline, because this runs
-    for every fact of every evaluation; anything else goes through the checking encoders."""
+    The common case (a value of exactly the expected type) is handled inline, in one call,
+    because this runs for every fact of every evaluation; anything else goes through the
+    checking encoders."""
     if kind is None:
-        return lambda value: "1"
+        return lambda value: None if value is None else "1"
     if kind == "text":
 
-        def text(value: Any) -> str:
-            return _text(value) if type(value) is str else _string(value, what)
+        def text(value: Any) -> str | None:
+            if type(value) is str:
+                return _text(value)
+            return None if value is None else _string(value, what)
 
         return text
     if kind == "number":
 
-        def number(value: Any) -> str:
+        def number(value: Any) -> str | None:
             if type(value) is float and value - value == 0.0:  # finite
                 written = repr(value)
                 if "e" not in written:
                     return written
-            return _number(value, what)
+            return None if value is None else _number(value, what)
 
         return number
     if kind == "bool":
 
-        def boolean(value: Any) -> str:
-            return "1" if value is True else "0" if value is False else _boolean(value, what)
+        def boolean(value: Any) -> str | None:
+            if value is True:
+                return "1"
+            if value is False:
+                return "0"
+            return None if value is None else _boolean(value, what)
 
         return boolean
     encode = _SCALARS[kind]
 
-    def other(value: Any) -> str:
-        return str(value.toordinal()) if type(value) is date else encode(value, what)
+    def other(value: Any) -> str | None:
+        if type(value) is date:
+            return str(value.toordinal())
+        return None if value is None else encode(value, what)
 
     return other
 
@@ -1104,12 +1116,7 @@ def _scalar_encoder(kind: Kind | None, what: str) -> Callable[[Any], str]:
 def _encoder(path: _Path, what: str) -> _Encoder:
     """The encoder of a path (at the top level, or a field of a record)."""
     if not path.listed:
-        scalar = _scalar_encoder(path.kind, what)
-
-        def optional(value: Any) -> str | None:
-            return None if value is None else scalar(value)
-
-        return optional
+        return _scalar_encoder(path.kind, what)
     if path.items == "records":
         fields = [
             (f"{_text(field.key)}:", field.name, _encoder(field, f"{what}[].{field.name}"))
@@ -1131,9 +1138,10 @@ def _encoder(path: _Path, what: str) -> _Encoder:
         scalar = _scalar_encoder(path.item_kind, f"{what}[]")
 
         def each(item: Any) -> str:
-            if item is None:
+            text = scalar(item)
+            if text is None:
                 raise _bad_value(what, item, "must not contain None", "不应包含 None")
-            return scalar(item)
+            return text
 
     else:  # only any/every with a constant condition: the length counts
 
@@ -1261,9 +1269,10 @@ class DurableMatcher:
                 if result is not None:
                     activation: str | None = result[1]
                     stage = "complete_and_start_action"
+                    complete = module.complete_and_start_action
                     while activation:
                         names.append(activation[2 : activation.index('"', 2)])
-                        activation = module.complete_and_start_action(handle, state)
+                        activation = complete(handle, state)
             elif code != 1:
                 raise module.error(f"unexpected result code {code}")
             stage = "retract_fact"
@@ -1281,7 +1290,7 @@ class DurableMatcher:
         ruleset = chunk.ruleset
         assert ruleset is not None
         ruleset.failures += 1
-        ruleset.sid = f"{_SID}-{ruleset.failures}"
+        ruleset.use(f"{_SID}-{ruleset.failures}")
         if not isinstance(error, Exception):
             raise error
         rules = ", ".join(f"{u.name} {self.rules[u.position].name!r}" for u in chunk.units)
