@@ -54,7 +54,7 @@ from gridconnect.rules.conditions import (
     render,
 )
 from gridconnect.rules.facts import FactType
-from gridconnect.rules.loader import TableReader, read_citation, read_text
+from gridconnect.rules.loader import TableReader, read_citation, read_rule_head, read_text
 from gridconnect.rules.model import Citation, Text
 
 __all__ = [
@@ -244,14 +244,7 @@ def _actions(r: TableReader) -> tuple[Action, ...]:
 def _rule(
     data: Any, index: int, jurisdiction: str, file: str, shared: Mapping[str, Citation]
 ) -> LifecycleRule:
-    rule_id = data.get("id") if isinstance(data, dict) and isinstance(data.get("id"), str) else None
-    r = TableReader(data, f"rules[{index}]", file, rule_id)
-    r.get("id", str)
-    title = read_text(r, "title")
-    effective_from = r.get("effective_from", date)
-    effective_until = r.get("effective_until", date, required=False)
-    if effective_until is not None and effective_until < effective_from:
-        r.fail("effective_until is before effective_from", "失效日期早于生效日期")
+    r, rule_id, title, effective_from, effective_until = read_rule_head(data, index, file)
     try:
         on = EventKind(r.get("on", str))
     except ValueError:

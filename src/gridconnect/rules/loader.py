@@ -57,6 +57,7 @@ __all__ = [
     "load_rules_file",
     "parse_rules",
     "read_citation",
+    "read_rule_head",
     "read_text",
 ]
 
@@ -208,9 +209,12 @@ def _effect(slot: str, value: Any, r: TableReader) -> Value | ParamRef:
     raise AssertionError
 
 
-def _rule(
-    data: Any, index: int, jurisdiction: str, file: str, shared: Mapping[str, Citation]
-) -> Rule:
+def read_rule_head(
+    data: Any, index: int, file: str
+) -> tuple[TableReader, str | None, Text, date, date | None]:
+    """Start reading ``rules[index]``: its reader, id, title and effective dates (checked), the
+    part every kind of rule shares (decision rules here, lifecycle rules in
+    :mod:`gridconnect.lifecycle.rules`)."""
     rule_id = data.get("id") if isinstance(data, dict) and isinstance(data.get("id"), str) else None
     r = TableReader(data, f"rules[{index}]", file, rule_id)
     r.get("id", str)
@@ -219,6 +223,13 @@ def _rule(
     effective_until = r.get("effective_until", date, required=False)
     if effective_until is not None and effective_until < effective_from:
         r.fail("effective_until is before effective_from", "失效日期早于生效日期")
+    return r, rule_id, title, effective_from, effective_until
+
+
+def _rule(
+    data: Any, index: int, jurisdiction: str, file: str, shared: Mapping[str, Citation]
+) -> Rule:
+    r, rule_id, title, effective_from, effective_until = read_rule_head(data, index, file)
     when = TRUE
     if "when" in r.data:
         try:
