@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import enum
 import json
+import sys
 import types
 import typing
 from collections.abc import Iterator, Mapping
@@ -519,6 +520,9 @@ def test_invalid_json_syntax_is_a_located_input_error(text: str, where: str) -> 
     with pytest.raises(InputError) as caught:
         loads(text, Application)
     (problem,) = caught.value.problems
+    # Python 3.13 points at the trailing comma itself, one column earlier than 3.11/3.12.
+    if text.endswith(",}") and sys.version_info >= (3, 13):
+        where = "line 1 column 11"
     assert problem.path == where
     assert "not valid JSON" in problem.en
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import weakref
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -181,6 +182,9 @@ class Store:
         except BaseException:
             self._db.close()
             raise
+        # A store that is dropped without close() still closes its connection (Python 3.13
+        # warns about connections left open for the garbage collector).
+        self._closer = weakref.finalize(self, self._db.close)
 
     # -- opening and migrating ---------------------------------------------------------------
 
@@ -377,7 +381,7 @@ class Store:
         return _save(self._db, rows)
 
     def close(self) -> None:
-        self._db.close()
+        self._closer()
 
     def __enter__(self) -> Store:
         return self
