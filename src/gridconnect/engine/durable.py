@@ -488,34 +488,28 @@ def _merge_kind(path: _Path, kind: Kind, attr: str, what: str, at: str) -> None:
 # -- conditions to durable expressions -------------------------------------------------------
 
 
-def _and(parts: Iterable[_J]) -> _J:
+def _junction(op: str, unit: bool, parts: Iterable[_J]) -> _J:
+    """``$and`` (unit True) or ``$or`` (unit False) of parts, flattened, constants folded."""
     items: list[dict[str, Any]] = []
     for part in parts:
-        if part is True:
+        if part is unit:
             continue
-        if part is False:
-            return False
+        if part is (not unit):
+            return not unit
         assert isinstance(part, dict)
-        items.extend(part.get("$and", [part]))
+        items.extend(part.get(op, [part]))
     items = _unique(items)
     if not items:
-        return True
-    return items[0] if len(items) == 1 else {"$and": items}
+        return unit
+    return items[0] if len(items) == 1 else {op: items}
+
+
+def _and(parts: Iterable[_J]) -> _J:
+    return _junction("$and", True, parts)
 
 
 def _or(parts: Iterable[_J]) -> _J:
-    items: list[dict[str, Any]] = []
-    for part in parts:
-        if part is False:
-            continue
-        if part is True:
-            return True
-        assert isinstance(part, dict)
-        items.extend(part.get("$or", [part]))
-    items = _unique(items)
-    if not items:
-        return False
-    return items[0] if len(items) == 1 else {"$or": items}
+    return _junction("$or", False, parts)
 
 
 def _unique(items: list[dict[str, Any]]) -> list[dict[str, Any]]:

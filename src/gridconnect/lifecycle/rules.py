@@ -47,14 +47,18 @@ from gridconnect.rules.conditions import (
     And,
     Cmp,
     Condition,
-    ConditionSyntaxError,
     In,
     condition_problems,
-    parse_condition,
     render,
 )
 from gridconnect.rules.facts import FactType
-from gridconnect.rules.loader import TableReader, read_citation, read_rule_head, read_text
+from gridconnect.rules.loader import (
+    TableReader,
+    read_citation,
+    read_condition,
+    read_rule_head,
+    read_text,
+)
 from gridconnect.rules.model import Citation, Text
 
 __all__ = [
@@ -262,12 +266,8 @@ def _rule(
     stay = r.get("stay", bool, required=False) or False
     if to is not None and stay:
         r.fail("give either to or stay, not both", "to 与 stay 只能取其一")
-    when = TRUE
+    when = read_condition(r)
     if "when" in r.data:
-        try:
-            when = parse_condition(r.get("when", dict), "when")
-        except ConditionSyntaxError as error:
-            r.fail(f"{error.at}: {error.message}", f"{error.at}：条件写法有误（{error.message}）")
         problems = condition_problems(when, lambda _: None, LIFECYCLE_FACTS)
         if problems:
             r.fail("when: " + "; ".join(problems), "when：" + "；".join(problems))

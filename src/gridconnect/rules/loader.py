@@ -37,7 +37,13 @@ from typing import Any
 import attrs
 
 from gridconnect.errors import RuleDataError
-from gridconnect.rules.conditions import TRUE, ConditionSyntaxError, ParamRef, parse_condition
+from gridconnect.rules.conditions import (
+    TRUE,
+    Condition,
+    ConditionSyntaxError,
+    ParamRef,
+    parse_condition,
+)
 from gridconnect.rules.model import (
     Citation,
     Confidence,
@@ -57,6 +63,7 @@ __all__ = [
     "load_rules_file",
     "parse_rules",
     "read_citation",
+    "read_condition",
     "read_rule_head",
     "read_text",
 ]
@@ -226,16 +233,23 @@ def read_rule_head(
     return r, rule_id, title, effective_from, effective_until
 
 
+def read_condition(r: TableReader) -> Condition:
+    """The rule's ``when`` (always, if absent), parsed; a syntax error names where in it."""
+    if "when" not in r.data:
+        r.get("when", dict, required=False)  # mark the key as known
+        return TRUE
+    try:
+        return parse_condition(r.get("when", dict), "when")
+    except ConditionSyntaxError as error:
+        r.fail(f"{error.at}: {error.message}", f"{error.at}：条件写法有误（{error.message}）")
+        raise AssertionError from None  # unreachable: fail raises
+
+
 def _rule(
     data: Any, index: int, jurisdiction: str, file: str, shared: Mapping[str, Citation]
 ) -> Rule:
     r, rule_id, title, effective_from, effective_until = read_rule_head(data, index, file)
-    when = TRUE
-    if "when" in r.data:
-        try:
-            when = parse_condition(r.get("when", dict), "when")
-        except ConditionSyntaxError as error:
-            r.fail(f"{error.at}: {error.message}", f"{error.at}：条件写法有误（{error.message}）")
+    when = read_condition(r)
     then_table = r.get("then", dict)
     if not then_table:
         r.fail("'then' sets no conclusion", "'then' 未设定任何结论")
