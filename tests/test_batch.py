@@ -283,3 +283,28 @@ def test_workers_are_separate_processes(tmp_path: Path, monkeypatch: pytest.Monk
     pids = {int(f.stem) for f in log.iterdir()}
     assert os.getpid() not in pids
     assert len(pids) == 2
+
+
+def test_workers_that_cannot_start_stop_the_run_with_the_reason(tmp_path: Path) -> None:
+    """A spawned worker re-imports the main module; from standard input it cannot, and dies
+    before its first task. That is no row's fault: the run stops at once with a
+    WorkerStartError saying what to do, instead of blaming (and rejecting) every row."""
+    source = tmp_path / "c.jsonl"
+    write_corpus(source, 30, seed=3)
+    script = f"""
+from pathlib import Path
+from gridconnect.batch import Scenario, WorkerStartError, run_batch
+try:
+    run_batch(Path({str(source)!r}), Path({str(tmp_path / "out.jsonl")!r}),
+              scenario=Scenario(engine="reference"), workers=2, chunk_size=10)
+except WorkerStartError as error:
+    print("STOPPED", error.en)
+"""
+    done = subprocess.run(
+        [sys.executable, "-"], input=script, capture_output=True, text=True, timeout=120
+    )
+    assert "STOPPED" in done.stdout, done.stderr[-2000:]
+    assert "before it could start" in done.stdout
+    assert "workers=0" in done.stdout
+    assert not (tmp_path / "out.jsonl").exists()  # nothing that looks complete
+    assert (tmp_path / "out.jsonl.partial").stat().st_size == 0

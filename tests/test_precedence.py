@@ -117,8 +117,9 @@ def test_equally_specific_rules_that_disagree_are_a_conflict_naming_both(
         make_rule("fs.a", "440600", {"stage.connection": Limit(amount=1)}),
         make_rule("fs.b", "440600", {"stage.connection": Limit(amount=2)}),
     )
-    with pytest.raises(ConflictError) as info:
-        evaluate(foshan_resident, engine="reference", registry=reg)
+    for _ in range(2):  # resolutions are cached per rulebook; a conflict never is
+        with pytest.raises(ConflictError) as info:
+            evaluate(foshan_resident, engine="reference", registry=reg)
     message = str(info.value)
     assert "fs.a" in message
     assert "fs.b" in message
@@ -218,3 +219,23 @@ def test_without_durable_rules_the_reference_engine_is_used_with_a_warning(
         )
     finally:
         api.get_engine.cache_clear()
+
+
+def test_decisions_do_not_depend_on_what_was_decided_before() -> None:
+    """decide() resolves each combination of matched rules once per rulebook and reuses it: the
+    same applications decided in opposite orders, each with a fresh registry, give the same
+    decisions, and mutating a decision's mappings does not reach the next one."""
+    from gridconnect.batch import iter_corpus
+    from gridconnect.model.codec import structure
+
+    apps = [structure(r, Application) for r in iter_corpus(300, seed=7) if isinstance(r, dict)]
+    forward = {a.id: evaluate(a, engine="reference", registry=Registry()).to_json() for a in apps}
+    reg = Registry()
+    backward = {a.id: evaluate(a, engine="reference", registry=reg).to_json() for a in apps[::-1]}
+    assert forward == backward
+
+    first = evaluate(apps[0], engine="reference", registry=reg)
+    first.conclusions.clear()  # type: ignore[attr-defined]
+    first.trace[0].parameters.clear()  # type: ignore[attr-defined]
+    first.trace[0].sets.clear()  # type: ignore[attr-defined]
+    assert evaluate(apps[0], engine="reference", registry=reg).to_json() == forward[apps[0].id]

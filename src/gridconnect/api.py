@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import warnings
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
@@ -11,7 +12,7 @@ import attrs
 
 from gridconnect.bundle import BundlePlan, plan_bundle
 from gridconnect.calendar import WorkingDayCalendar
-from gridconnect.decision import Decision, decide
+from gridconnect.decision import Deadline, Decision, Resolution, resolve
 from gridconnect.engine.base import Engine
 from gridconnect.engine.reference import ReferenceEngine
 from gridconnect.errors import EngineError
@@ -21,7 +22,15 @@ from gridconnect.rules.catalogue import Rulebook
 from gridconnect.rules.facts import facts_of
 from gridconnect.rules.model import Limit
 
-__all__ = ["ENGINES", "evaluate", "get_engine", "plan_for", "rulebook_for"]
+__all__ = [
+    "ENGINES",
+    "Match",
+    "evaluate",
+    "get_engine",
+    "match",
+    "plan_for",
+    "rulebook_for",
+]
 
 ENGINES = ("durable", "reference")
 
@@ -87,31 +96,85 @@ def evaluate(
     ``holidays`` guess and marked ``provisional``; ``strict_calendar=True`` refuses it instead.
     """
     reg = registry or default_registry()
-    eng = engine if not (engine is None or isinstance(engine, str)) else get_engine(engine)
-    book = rulebook_for(application, as_of, registry=reg)
-    calendar = reg.calendar(book.jurisdictions[-1].code, strict=strict_calendar)
-    decision = _decide(application, book, eng, calendar)
+    eng = _engine(engine)
+    found = match(application, as_of, eng, registry=reg, strict_calendar=strict_calendar)
+    decision = found.decide()
     if not application.bundle:
         return decision
-    return attrs.evolve(decision, bundle=_bundle(application, decision, book, eng, calendar, reg))
+    plan = _bundle(application, decision, found.rulebook, eng, found.calendar, reg)
+    return attrs.evolve(decision, bundle=plan)
 
 
-def _decide(
+@attrs.frozen(kw_only=True)
+class Match:
+    """The first half of :func:`evaluate`: the rulebook of an application, its facts and the
+    rules that match them, before precedence resolves them into a decision."""
+
+    application: Application
+    rulebook: Rulebook
+    calendar: WorkingDayCalendar
+    engine: str
+    facts: Mapping[str, Any]
+    matched: tuple[int, ...]  # indexes into rulebook.rules, in rulebook order
+
+    def resolution(self) -> Resolution:
+        """What precedence makes of the matched rules (cached per rulebook)."""
+        return resolve(self.rulebook, self.matched)
+
+    def deadlines(self) -> tuple[Deadline, ...]:
+        """The limits counted from the application, as dates."""
+        app = self.application
+        return self.resolution().deadlines(
+            app.applied_on, app.works.approval_filed_on, self.calendar
+        )
+
+    def decide(self) -> Decision:
+        """The decision (without the 一次办 bundle plan, which :func:`evaluate` adds)."""
+        return self.resolution().decision(
+            application_id=self.application.id,
+            rulebook=self.rulebook,
+            engine=self.engine,
+            facts=self.facts,
+            deadlines=self.deadlines(),
+        )
+
+
+def match(
+    application: Application,
+    as_of: date | None = None,
+    engine: str | Engine | None = None,
+    *,
+    registry: Registry | None = None,
+    strict_calendar: bool = False,
+) -> Match:
+    """The rules of ``application``'s rulebook that match its facts (arguments as for
+    :func:`evaluate`); ``match(...).decide()`` is ``evaluate(...)`` without the bundle plan.
+    Raises :class:`~gridconnect.errors.UnitError` when a rule reads a fact the application
+    cannot give (a kVA figure from kW without a power factor)."""
+    reg = registry or default_registry()
+    book = rulebook_for(application, as_of, registry=reg)
+    calendar = reg.calendar(book.jurisdictions[-1].code, strict=strict_calendar)
+    return _match(application, book, _engine(engine), calendar)
+
+
+def _engine(engine: str | Engine | None) -> Engine:
+    return engine if not (engine is None or isinstance(engine, str)) else get_engine(engine)
+
+
+def _match(
     application: Application, book: Rulebook, eng: Engine, calendar: WorkingDayCalendar
-) -> Decision:
+) -> Match:
     facts = facts_of(application)
     for path in sorted(book.reads & facts.unavailable.keys()):
         raise facts.unavailable[path]
     values: dict[str, Any] = dict(facts.values)
-    return decide(
-        application_id=application.id,
-        applied_on=application.applied_on,
-        approval_filed_on=application.works.approval_filed_on,
-        facts=values,
+    return Match(
+        application=application,
         rulebook=book,
-        matched=book.matcher(eng).match(values),
-        engine=eng.name,
         calendar=calendar,
+        engine=eng.name,
+        facts=values,
+        matched=tuple(book.matcher(eng).match(values)),
     )
 
 
@@ -126,7 +189,7 @@ def _bundle(
     def permits_of(segment: RouteSegment) -> frozenset[str]:
         # The permits a segment needs are what the rulebook decides for works made of it alone.
         alone = attrs.evolve(application, works=AccessWorks(segments=(segment,)), bundle=())
-        found = _decide(alone, book, eng, calendar).family("permit")
+        found = _match(alone, book, eng, calendar).decide().family("permit")
         return frozenset(k for k, v in found.items() if v is True)
 
     limits = {

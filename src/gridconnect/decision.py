@@ -31,8 +31,10 @@ __all__ = [
     "Conclusion",
     "Deadline",
     "Decision",
+    "Resolution",
     "TraceEntry",
     "decide",
+    "resolve",
 ]
 
 DECISION_SCHEMA_VERSION = "1.0"
@@ -206,18 +208,98 @@ def _due(limit: Limit, start: date, calendar: WorkingDayCalendar) -> tuple[date,
     return start + timedelta(days=limit.amount), False
 
 
-def decide(
-    *,
-    application_id: str,
-    applied_on: date,
-    approval_filed_on: date | None,
-    facts: Mapping[str, Any],
-    rulebook: Rulebook,
-    matched: Sequence[int],
-    engine: str,
-    calendar: WorkingDayCalendar,
-) -> Decision:
-    """Resolve the matched rules into a decision (the same code for every engine)."""
+@attrs.frozen
+class Resolution:
+    """What precedence makes of one set of matched rules in one rulebook: the conclusions and
+    what became of each rule. It depends on the matched rules alone, not on the application,
+    so :func:`resolve` makes it once per combination and rulebook."""
+
+    conclusions: Mapping[str, Conclusion]
+    limits: tuple[Conclusion, ...]  # the conclusions dated from the application, by slot
+    trace: tuple[tuple[BoundRule, Outcome, tuple[str, ...]], ...]  # (rule, outcome, by)
+
+    def deadlines(
+        self, applied_on: date, approval_filed_on: date | None, calendar: WorkingDayCalendar
+    ) -> tuple[Deadline, ...]:
+        """The limits counted from the application, as dates on ``calendar``."""
+        deadlines = []
+        for c in self.limits:
+            assert isinstance(c.value, Limit)
+            if c.slot == "approval.limit" and approval_filed_on is not None:
+                start, basis = approval_filed_on, "works.approval_filed_on"
+            else:
+                start, basis = applied_on, "applied_on"
+            due, provisional = _due(c.value, start, calendar)
+            deadlines.append(
+                Deadline(
+                    slot=c.slot,
+                    limit=c.value,
+                    start=start,
+                    start_basis=basis,
+                    due=due,
+                    provisional=provisional,
+                    rule=c.rule,
+                )
+            )
+        return tuple(deadlines)
+
+    def decision(
+        self,
+        *,
+        application_id: str,
+        rulebook: Rulebook,
+        engine: str,
+        facts: Mapping[str, Any],
+        deadlines: tuple[Deadline, ...],
+    ) -> Decision:
+        """The decision for one application: this resolution with its facts and deadlines."""
+        return Decision(
+            application_id=application_id,
+            as_of=rulebook.as_of,
+            jurisdictions=tuple(j.code for j in rulebook.jurisdictions),
+            engine=engine,
+            conclusions=dict(self.conclusions),
+            deadlines=deadlines,
+            trace=tuple(
+                TraceEntry(
+                    rule=b.id,
+                    title=b.rule.title,
+                    jurisdiction=b.rule.jurisdiction,
+                    condition=b.condition_text,
+                    facts={p: facts.get(p) for p in b.facts},
+                    parameters=dict(b.parameters),
+                    sets=dict(b.then),
+                    outcome=outcome,
+                    by=by,
+                    citation=b.rule.citation,
+                )
+                for b, outcome, by in self.trace
+            ),
+        )
+
+
+_MAX_RESOLUTIONS = 4096  # per rulebook; a rulebook with more combinations starts again
+
+
+def resolve(rulebook: Rulebook, matched: Sequence[int]) -> Resolution:
+    """Apply precedence to the rules of ``rulebook`` at the indexes ``matched`` (in rulebook
+    order). Raises :class:`ConflictError` when equally specific rules disagree.
+
+    Each combination is resolved once per rulebook and kept in its cache
+    (:meth:`Rulebook.cache <gridconnect.rules.catalogue.Rulebook.cache>`, shared by the
+    rulebooks of other dates with the same rules); a conflict is never cached."""
+    key = tuple(matched)
+    cache = rulebook.cache("decision.resolutions")
+    resolution = cache.get(key)
+    if resolution is None:
+        resolution = _resolve(rulebook, key)
+        if len(cache) >= _MAX_RESOLUTIONS:
+            cache.clear()
+        cache[key] = resolution
+    return resolution
+
+
+def _resolve(rulebook: Rulebook, matched: tuple[int, ...]) -> Resolution:
     rules: list[BoundRule] = [rulebook.rules[i] for i in matched]
     matched_ids = {b.id for b in rules}
     defeated: dict[str, list[str]] = {}
@@ -253,60 +335,43 @@ def decide(
     won = {c.rule for c in conclusions.values()}
     agreed = {b.id for top in winners.values() for b in top[1:]} - won
 
-    deadlines: list[Deadline] = []
-    for slot, c in sorted(conclusions.items()):
-        if not isinstance(c.value, Limit) or slot not in COUNTED_FROM_APPLICATION:
-            continue
-        if slot == "approval.limit" and approval_filed_on is not None:
-            start, basis = approval_filed_on, "works.approval_filed_on"
-        else:
-            start, basis = applied_on, "applied_on"
-        due, provisional = _due(c.value, start, calendar)
-        deadlines.append(
-            Deadline(
-                slot=slot,
-                limit=c.value,
-                start=start,
-                start_basis=basis,
-                due=due,
-                provisional=provisional,
-                rule=c.rule,
-            )
-        )
-
-    trace = []
+    trace: list[tuple[BoundRule, Outcome, tuple[str, ...]]] = []
     for b in rules:
-        outcome: Outcome
         if b.id in defeated:
-            outcome, by = "lost_to_exception", tuple(sorted(defeated[b.id]))
+            trace.append((b, "lost_to_exception", tuple(sorted(defeated[b.id]))))
         elif b.id in won:
-            outcome, by = "won", ()
+            trace.append((b, "won", ()))
         elif b.id in agreed:
-            outcome, by = "agreed", ()
+            trace.append((b, "agreed", ()))
         else:
-            outcome, by = "shadowed", tuple(sorted(shadowed.get(b.id, ())))
-        trace.append(
-            TraceEntry(
-                rule=b.id,
-                title=b.rule.title,
-                jurisdiction=b.rule.jurisdiction,
-                condition=b.condition_text,
-                facts={p: facts.get(p) for p in b.facts},
-                parameters=dict(b.parameters),
-                sets=dict(b.then),
-                outcome=outcome,
-                by=by,
-                citation=b.rule.citation,
-            )
-        )
-    return Decision(
+            trace.append((b, "shadowed", tuple(sorted(shadowed.get(b.id, ())))))
+    limits = tuple(
+        c
+        for slot, c in sorted(conclusions.items())
+        if isinstance(c.value, Limit) and slot in COUNTED_FROM_APPLICATION
+    )
+    return Resolution(conclusions=conclusions, limits=limits, trace=tuple(trace))
+
+
+def decide(
+    *,
+    application_id: str,
+    applied_on: date,
+    approval_filed_on: date | None,
+    facts: Mapping[str, Any],
+    rulebook: Rulebook,
+    matched: Sequence[int],
+    engine: str,
+    calendar: WorkingDayCalendar,
+) -> Decision:
+    """Resolve the matched rules into a decision (the same code for every engine)."""
+    resolution = resolve(rulebook, matched)
+    return resolution.decision(
         application_id=application_id,
-        as_of=rulebook.as_of,
-        jurisdictions=tuple(j.code for j in rulebook.jurisdictions),
+        rulebook=rulebook,
         engine=engine,
-        conclusions=conclusions,
-        deadlines=tuple(deadlines),
-        trace=tuple(trace),
+        facts=facts,
+        deadlines=resolution.deadlines(applied_on, approval_filed_on, calendar),
     )
 
 

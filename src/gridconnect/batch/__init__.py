@@ -14,6 +14,7 @@ from __future__ import annotations
 from gridconnect.batch.compare import Comparison, Transition, compare, render_comparison
 from gridconnect.batch.corpus import iter_corpus, write_corpus
 from gridconnect.batch.formats import COLUMNS, flatten, unflatten
+from gridconnect.batch.pipeline import WorkerStartError
 from gridconnect.batch.run import BatchError, BatchSummary, Progress, run_batch
 from gridconnect.batch.scenario import Scenario
 
@@ -25,6 +26,7 @@ __all__ = [
     "Progress",
     "Scenario",
     "Transition",
+    "WorkerStartError",
     "compare",
     "flatten",
     "iter_corpus",

@@ -95,7 +95,14 @@ def _builder(t: Any) -> Build:
     if t in (CreditCode, DivisionCode, ResidentId):
         return _by_value(t)
     if isinstance(t, type) and issubclass(t, enum.Enum):
-        return _by_value(t)
+        members = {m.value: m for m in t}  # what t(value) looks up, without its call
+
+        def build_enum(v: Any) -> Any:
+            if type(v) is not str:
+                raise _DeferError
+            return members[v]  # KeyError defers
+
+        return build_enum
     origin, args = typing.get_origin(t), typing.get_args(t)
     if origin in (typing.Union, types.UnionType) and type(None) in args:
         (inner,) = [a for a in args if a is not type(None)]

@@ -29,6 +29,7 @@ import attrs
 
 from gridconnect.batch.formats import Row
 from gridconnect.batch.work import BatchJob, CompareJob, run_task
+from gridconnect.errors import GridconnectError
 
 __all__ = [
     "Backend",
@@ -39,6 +40,7 @@ __all__ = [
     "Pipeline",
     "ProcessBackend",
     "Requeue",
+    "WorkerStartError",
     "make_backend",
 ]
 
@@ -107,9 +109,17 @@ class InlineBackend:
 # -- local worker processes -------------------------------------------------------------------
 
 
+_READY = "ready"  # a worker's first message: it started (so a later death is a task's doing)
+
+
+class WorkerStartError(GridconnectError):
+    """Worker processes die before they can take a task, so no row can be evaluated."""
+
+
 def _worker_main(conn: multiprocessing.connection.Connection) -> None:
     """The loop of a worker process: a task in, its result out, until told to stop."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    conn.send(_READY)
     while True:
         try:
             message = conn.recv()
@@ -141,21 +151,28 @@ def _death(process: multiprocessing.process.BaseProcess) -> tuple[str, str]:
     )
 
 
+_EOF = object()  # what a worker's reader posts when its pipe closes (the worker is gone)
+
+
 class _Worker:
     """A worker process, the keys of the tasks it holds (the first one running, the others
-    queued in its pipe), and a thread that sends it tasks so the caller never blocks on a
-    full pipe."""
+    queued in its pipe), a thread that sends it tasks so the caller never blocks on a full
+    pipe, and one that reads its results as soon as they come, so the worker never waits for
+    the caller (who may be busy writing the previous result) before it starts its next task."""
 
-    def __init__(self, ctx: Any) -> None:
+    def __init__(self, ctx: Any, inbox: queue.SimpleQueue[tuple[_Worker, Any]]) -> None:
         parent, child = ctx.Pipe(duplex=True)
         self.process = ctx.Process(target=_worker_main, args=(child,), daemon=True)
         self.process.start()
         child.close()
         self.conn: multiprocessing.connection.Connection = parent
+        self.started = False  # it said it is ready
         self.keys: collections.deque[Key] = collections.deque()
         self.outbox: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self.sender = threading.Thread(target=self._send, daemon=True)
         self.sender.start()
+        self.reader = threading.Thread(target=self._read, args=(inbox,), daemon=True)
+        self.reader.start()
 
     def _send(self) -> None:
         while True:
@@ -166,6 +183,15 @@ class _Worker:
                 return
             if message is None:
                 return
+
+    def _read(self, inbox: queue.SimpleQueue[tuple[_Worker, Any]]) -> None:
+        while True:
+            try:
+                message = self.conn.recv()
+            except Exception:  # EOF, a half-sent result, a closed pipe: the worker is gone
+                inbox.put((self, _EOF))
+                return
+            inbox.put((self, message))
 
     def stop(self) -> None:
         self.outbox.put(None)
@@ -182,7 +208,8 @@ class ProcessBackend:
         self.workers = max(1, workers)
         self.depth = depth
         self.slots = self.workers * depth
-        self._workers = [_Worker(self._ctx) for _ in range(self.workers)]
+        self._inbox: queue.SimpleQueue[tuple[_Worker, Any]] = queue.SimpleQueue()
+        self._workers = [_Worker(self._ctx, self._inbox) for _ in range(self.workers)]
         self.pids: list[int] = [w.process.pid or 0 for w in self._workers]
 
     def submit(self, key: Key, job: Job, rows: Sequence[Row]) -> None:
@@ -191,42 +218,57 @@ class ProcessBackend:
         worker.outbox.put((key, job, rows))
 
     def wait(self) -> list[Done | Failed | Requeue]:
-        busy = [w for w in self._workers if w.keys]
-        if not busy:
+        if not any(w.keys for w in self._workers):
             return []
-        waitables: list[Any] = [w.conn for w in busy] + [w.process.sentinel for w in busy]
-        ready = set(multiprocessing.connection.wait(waitables))
         events: list[Done | Failed | Requeue] = []
-        for worker in busy:
-            if worker.conn not in ready and worker.process.sentinel not in ready:
-                continue
+        arrived = [self._inbox.get()]
+        while True:  # everything else that has arrived too
             try:
-                while worker.keys and worker.conn.poll():
-                    key, ok, payload = worker.conn.recv()
-                    assert key == worker.keys[0]
-                    worker.keys.popleft()
-                    events.append(
-                        Done(key, payload) if ok else Failed(key, payload, "任务出错", False)
-                    )
-            except Exception:  # a half-sent result, or EOF: the worker died
-                pass
-            if worker.process.is_alive() or not worker.keys:
-                if not worker.process.is_alive():
-                    self._replace(worker)
+                arrived.append(self._inbox.get_nowait())
+            except queue.Empty:
+                break
+        for worker, message in arrived:
+            if worker not in self._workers:  # a replaced worker's last word
                 continue
-            worker.process.join(timeout=5)
-            en, zh = _death(worker.process)
+            if message is _EOF:
+                events += self._died(worker)
+            elif message == _READY:
+                worker.started = True
+            else:
+                key, ok, payload = message
+                assert key == worker.keys[0]
+                worker.keys.popleft()
+                events.append(Done(key, payload) if ok else Failed(key, payload, "任务出错", False))
+        return events
+
+    def _died(self, worker: _Worker) -> list[Done | Failed | Requeue]:
+        """The worker's pipe closed: its results so far have all been read (they come before
+        the end of the pipe), so the first task it still holds is the one it died on."""
+        worker.process.join(timeout=5)
+        en, zh = _death(worker.process)
+        if not worker.started:  # not a row's fault: no worker will do better
+            raise WorkerStartError(
+                f"{en} before it could start. A worker process imports the main module "
+                "again (multiprocessing 'spawn'): run from a script or module file, not "
+                "standard input, with the work under if __name__ == '__main__'; or use "
+                "workers=0 (--workers 0) to evaluate in this process",
+                f"{zh}，未能启动。工作进程会重新导入主模块（multiprocessing 'spawn'）："
+                "请从脚本或模块文件运行（不要从标准输入），并把代码放在 "
+                "if __name__ == '__main__' 之下；或使用 workers=0（--workers 0）在本进程内评估",
+            )
+        events: list[Done | Failed | Requeue] = []
+        if worker.keys:
             events.append(Failed(worker.keys.popleft(), en, zh, True))
             events += [Requeue(k) for k in worker.keys]  # never started: not their fault
             worker.keys.clear()
-            self._replace(worker)
+        self._replace(worker)
         return events
 
     def _replace(self, dead: _Worker) -> None:
         dead.stop()
         dead.conn.close()
         index = self._workers.index(dead)
-        self._workers[index] = _Worker(self._ctx)
+        self._workers[index] = _Worker(self._ctx, self._inbox)
         self.pids.append(self._workers[index].process.pid or 0)
 
     def close(self) -> None:
@@ -238,6 +280,7 @@ class ProcessBackend:
                 w.process.terminate()
                 w.process.join(timeout=5)
             w.sender.join(timeout=2)
+            w.reader.join(timeout=2)  # it ends when the worker's end of the pipe closes
             w.conn.close()
 
 

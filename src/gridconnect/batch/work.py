@@ -22,18 +22,18 @@ import json
 import os
 import signal
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import attrs
 
-from gridconnect.api import evaluate, rulebook_for
+from gridconnect.api import evaluate, match
 from gridconnect.batch.fastparse import fast_structure
 from gridconnect.batch.formats import KIND_DATA, KIND_FLAT, KIND_JSON, Row, unflatten
 from gridconnect.batch.scenario import Scenario, ScenarioContext, registry_for
-from gridconnect.batch.serialize import decision_json, slow_decision_json
-from gridconnect.decision import Decision, _plain
+from gridconnect.batch.serialize import match_line, slow_decision_line
+from gridconnect.decision import Conclusion, Decision, _plain
 from gridconnect.errors import GridconnectError, InputError, Problem
 from gridconnect.model.application import Application
 from gridconnect.model.codec import MAX_INPUT_BYTES, loads, structure
@@ -202,14 +202,27 @@ class _Hooks:
 # -- the tasks --------------------------------------------------------------------------------
 
 
-def _decide(ctx: ScenarioContext, app: Application) -> tuple[Decision, Any]:
+_FAST_JSON = [True]  # switched off for the process if it ever differs from to_dict()
+
+
+def _decided(
+    ctx: ScenarioContext, job: BatchJob, line: int, app: Application, check: bool
+) -> tuple[bytes, Mapping[str, Conclusion], str | None]:
+    """An application's output line and conclusions, and a note if the fast line was wrong."""
     placed = ctx.place(app)
     as_of = ctx.scenario.as_of
-    decision = evaluate(placed, as_of, ctx.engine, registry=ctx.registry)
-    return decision, rulebook_for(placed, as_of, registry=ctx.registry)
-
-
-_FAST_JSON = [True]  # switched off for the process if it ever differs from to_dict()
+    if placed.bundle or not _FAST_JSON[0]:  # a bundle plan is rare: the slow way
+        decision = evaluate(placed, as_of, ctx.engine, registry=ctx.registry)
+        return slow_decision_line(line, decision, job.trace), decision.conclusions, None
+    found = match(placed, as_of, ctx.engine, registry=ctx.registry)
+    resolution = found.resolution()
+    text = match_line(line, found, resolution, found.deadlines(), job.trace)
+    if check:
+        slow = slow_decision_line(line, found.decide(), job.trace)
+        if text != slow:
+            _FAST_JSON[0] = False
+            return slow, resolution.conclusions, "fast decision output differs; turned off"
+    return text, resolution.conclusions, None
 
 
 def _batch(job: BatchJob, rows: Sequence[Row]) -> BatchChunk:
@@ -221,7 +234,7 @@ def _batch(job: BatchJob, rows: Sequence[Row]) -> BatchChunk:
     stages: Counter[str] = Counter()
     notes: list[str] = []
     evaluated = 0
-    checked = False  # the fast JSON is checked against to_dict() on a chunk's first decision
+    check = True  # the fast line is checked against to_dict() on a chunk's first decision
     for line, kind, payload in rows:
         try:
             app = parse_row(kind, payload, job.fast)
@@ -232,24 +245,18 @@ def _batch(job: BatchJob, rows: Sequence[Row]) -> BatchChunk:
         hooks.before(line, app)
         evaluated += 1
         try:
-            decision, book = _decide(ctx, app)
-            if _FAST_JSON[0]:
-                text = decision_json(decision, book, job.trace)
-                if not checked and text != slow_decision_json(decision, job.trace):
-                    _FAST_JSON[0] = False
-                    notes.append("fast decision serialisation differs from to_dict(); turned off")
-                    text = slow_decision_json(decision, job.trace)
-                checked = True
-            else:
-                text = slow_decision_json(decision, job.trace)
+            text, conclusions, note = _decided(ctx, job, line, app, check)
         except Exception as error:  # errors of the rules are rejects too
             rejects.append(_reject_for(line, kind, payload, error, "evaluation"))
             stages["evaluation"] += 1
             continue
-        out.append(b'{"line":%d,"decision":%s}\n' % (line, text.encode()))
+        check = False
+        if note is not None:
+            notes.append(note)
+        out.append(text)
         for slot in SUMMARY_SLOTS:
-            value = decision.value(slot)
-            counts[slot]["-" if value is None else str(_plain(value))] += 1
+            c = conclusions.get(slot)
+            counts[slot]["-" if c is None else str(_plain(c.value))] += 1
     hooks.flush()
     return BatchChunk(
         out=b"".join(out),

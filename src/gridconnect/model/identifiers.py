@@ -16,6 +16,7 @@ ResidentId('1101************2X')
 from __future__ import annotations
 
 import datetime as _dt
+import operator
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Literal, Self
@@ -179,6 +180,8 @@ def _normalise(value: str) -> str:
 
 def _first_bad_position(text: str, allowed: str) -> int | None:
     """Return the 1-based position of the first character not in *allowed*, or None."""
+    if allowed is _DIGITS and text.isascii() and text.isdigit():  # the usual case, in C
+        return None
     for index, char in enumerate(text, start=1):
         if char not in allowed:
             return index
@@ -449,7 +452,9 @@ def resident_id_check_char(first17: str) -> str:
     >>> resident_id_check_char("11010519491231002")
     'X'
     """
-    total = sum(int(char) * weight for char, weight in zip(first17, _RESIDENT_WEIGHTS, strict=True))
+    if len(first17) != len(_RESIDENT_WEIGHTS):
+        raise ValueError("the check character is computed from exactly 17 digits")
+    total = sum(map(operator.mul, map(int, first17), _RESIDENT_WEIGHTS))
     return _RESIDENT_CHECK[total % 11]
 
 

@@ -138,6 +138,7 @@ class Rulebook:
         self.by_id = {b.id: b for b in self.rules}
         self.reads = frozenset(p for b in self.rules for p in b.facts)
         self._matchers: dict[str, Any] = {}
+        self._caches: dict[str, dict[Any, Any]] = {}
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -151,6 +152,13 @@ class Rulebook:
         other.__dict__.update(self.__dict__)
         other.as_of = as_of
         return other
+
+    def cache(self, name: str) -> dict[Any, Any]:
+        """A cache named ``name`` for data derived from the rules alone, shared with the
+        rulebooks :meth:`on` makes (e.g. how :func:`gridconnect.decision.decide` resolves each
+        combination of matched rules). Its owner bounds its size."""
+        with self._lock:
+            return self._caches.setdefault(name, {})
 
     def matcher(self, engine: Any) -> Any:
         """The rules compiled by ``engine``, compiled once per rulebook and engine."""

@@ -156,7 +156,10 @@ def facts_of(app: Application) -> Facts:
         try:
             values[path] = _number(convert(app.power_factor))
         except UnitError as error:
-            unavailable[path] = error
+            # Kept without its traceback: that would hold this frame and its callers' (a batch
+            # chunk's output among them) until the cycle collector runs. Raising it again
+            # where a rule reads the fact gives it a traceback from there.
+            unavailable[path] = error.with_traceback(None)
     project = app.project
     docs = app.documents
     segments = app.works.segments
