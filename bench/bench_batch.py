@@ -15,7 +15,11 @@ This is a script, not a test. In one run it
    third within minutes, every run also measures the machine's speed (a fixed Python loop)
    just before and after it, and the speed-up compared with the target is the ratio of the
    rates each divided by the machine's speed during its run (the raw ratio is printed too);
-4. runs the durable engine on ``--durable-sample`` rows on every core, and extrapolates its time
+4. for each of those, runs ``--workers`` independent single-process batches of the sample at
+   the same time, sharing nothing: their summed rate over one process's is the most that many
+   cores of this machine give this workload without any pipeline, the ceiling of the speed-up
+   (with the trace, the output's volume makes it well below the number of cores);
+5. runs the durable engine on ``--durable-sample`` rows on every core, and extrapolates its time
    for the whole corpus (printed as an extrapolation);
 
 and prints, for each run, applications per second, the speed-up over the single-process rate,
@@ -31,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
 import resource
 import shutil
@@ -121,6 +126,38 @@ def _run(label: str, source: Path, out_dir: Path, **options: Any) -> dict[str, A
     return result
 
 
+def _alone(source: Path, out: Path, trace: bool, barrier: Any, rates: Any, i: int) -> None:
+    """One of the independent processes of ``_ceiling``: warm up, wait for the other, run."""
+    scenario = Scenario(engine="reference")
+    run_batch(source, out, scenario=scenario, workers=0, trace=trace)
+    barrier.wait()
+    start = time.perf_counter()
+    summary = run_batch(source, out, scenario=scenario, workers=0, trace=trace)
+    rates[i] = summary.rows / (time.perf_counter() - start)
+
+
+def _ceiling(source: Path, work: Path, trace: bool, n: int) -> dict[str, Any]:
+    """``n`` independent single-process batches over the same rows at the same time, nothing
+    shared between them: the most ``n`` cores of this machine give this workload, with no
+    pipeline at all. Their summed rate over one of them alone is the speed-up ceiling."""
+    ctx = multiprocessing.get_context("spawn")
+    barrier = ctx.Barrier(n)
+    rates = ctx.Array("d", n)
+    procs = [
+        ctx.Process(
+            target=_alone, args=(source, work / f"alone-{i}.jsonl", trace, barrier, rates, i)
+        )
+        for i in range(n)
+    ]
+    for proc in procs:
+        proc.start()
+    for proc in procs:
+        proc.join()
+    for leftover in work.glob("alone-*"):
+        leftover.unlink()
+    return {"processes": n, "rows_per_second_each": [round(r) for r in rates]}
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=1_000_000, help="corpus size")
@@ -201,6 +238,18 @@ def main(argv: list[str] | None = None) -> None:
                 flush=True,
             )
             results += [before, everything, after]
+            ceiling = _ceiling(single_source, work, trace, args.workers)
+            alone = sum(ceiling["rows_per_second_each"]) / baseline
+            print(
+                json.dumps(
+                    {
+                        "run": f"independent-processes-{mode}",
+                        **ceiling,
+                        "together_vs_single_process": round(alone, 2),
+                    }
+                ),
+                flush=True,
+            )
         durable_source = sample("durable.jsonl", args.durable_sample)
         durable = _run(
             "durable-all-cores-trace-sample", durable_source, work,
