@@ -308,3 +308,27 @@ except WorkerStartError as error:
     assert "workers=0" in done.stdout
     assert not (tmp_path / "out.jsonl").exists()  # nothing that looks complete
     assert (tmp_path / "out.jsonl.partial").stat().st_size == 0
+
+
+def test_space_reserved_ahead_of_the_output_never_shows_and_is_given_back(tmp_path: Path) -> None:
+    from gridconnect.batch.run import _Reserve
+
+    path = tmp_path / "grow.bin"
+    with path.open("ab") as f:
+        reserve = _Reserve(f.fileno())
+        for _ in range(3):
+            reserve.ensure(f.tell() + 1000)
+            f.write(b"x" * 1000)
+            f.flush()
+            assert path.stat().st_size == f.tell()  # readers see exactly what was written
+        if reserve.reserved > f.tell():  # the file system took the reservation
+            assert path.stat().st_blocks * 512 >= _Reserve.STEP
+        reserve.release()
+    assert path.read_bytes() == b"x" * 3000
+    assert path.stat().st_blocks * 512 < 1 << 20  # the 256 MiB step was given back
+
+    source = tmp_path / "c.jsonl"
+    write_corpus(source, 30, seed=4)
+    out = tmp_path / "out.jsonl"
+    run_batch(source, out, scenario=REFERENCE, workers=0)
+    assert out.stat().st_blocks * 512 < out.stat().st_size + (1 << 20)

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -233,6 +234,49 @@ def _identity(
     }
 
 
+class _Reserve:
+    """Reserves disk space ahead of a growing file, in steps, where Linux can
+    (``fallocate`` with ``FALLOC_FL_KEEP_SIZE``: the file's size stays what was written, so
+    every reader and a resume see exactly the bytes written). The file system then does not
+    allocate blocks inside every write, which measured 1.5 to 10 times the cost of the write
+    itself on ext4 for the gigabytes a traced batch writes. Anywhere it is not available it
+    does nothing. :meth:`release` gives back what was reserved beyond the end."""
+
+    STEP = 256 << 20
+    KEEP_SIZE = 1  # FALLOC_FL_KEEP_SIZE
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.reserved = os.fstat(fd).st_size
+        self._fallocate: Any = None
+        if sys.platform.startswith("linux"):
+            try:
+                import ctypes
+                import ctypes.util
+
+                libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+                self._fallocate = libc.fallocate
+                int64 = ctypes.c_int64
+                self._fallocate.argtypes = [ctypes.c_int, ctypes.c_int, int64, int64]
+            except (OSError, AttributeError):  # no libc, or no fallocate in it
+                self._fallocate = None
+
+    def ensure(self, size: int) -> None:
+        """Make sure the space up to ``size`` bytes is reserved."""
+        if self._fallocate is None or size <= self.reserved:
+            return
+        step = max(self.STEP, size - self.reserved)
+        if self._fallocate(self.fd, self.KEEP_SIZE, self.reserved, step) != 0:
+            self._fallocate = None  # the file system does not support it: plain writes
+            return
+        self.reserved += step
+
+    def release(self) -> None:
+        """Give back the reserved space beyond the end of the file."""
+        if self.reserved > os.fstat(self.fd).st_size:
+            os.ftruncate(self.fd, os.fstat(self.fd).st_size)
+
+
 def _write_atomic(path: Path, text: str) -> None:
     """Replace ``path`` in one step (a reader sees the old or the new text, never a mix). Not
     synced to disk: that would stall every chunk behind the output's writeback; a checkpoint
@@ -329,9 +373,11 @@ def run_batch(
     )
     try:
         with partial.open("ab") as out_f, rejects_partial.open("ab") as rej_f:
+            reserve = _Reserve(out_f.fileno())
 
             def sink(index: int, rows: Sequence[Row], result: BatchChunk) -> None:
                 nonlocal consumed
+                reserve.ensure(state.out_bytes + len(result.out))
                 out_f.write(result.out)
                 rej_f.write(result.rejects)
                 out_f.flush()
@@ -364,7 +410,11 @@ def run_batch(
                         )
                     )
 
-            pipeline.run(chunks(), sink)
+            try:
+                pipeline.run(chunks(), sink)
+            finally:  # whole or interrupted, the file keeps no reserved space beyond its end
+                out_f.flush()
+                reserve.release()
             for done in (out_f, rej_f):
                 done.flush()
                 os.fsync(done.fileno())
