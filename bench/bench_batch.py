@@ -160,7 +160,7 @@ def _ceiling(source: Path, work: Path, trace: bool, n: int) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=1_000_000, help="corpus size")
-    parser.add_argument("--sample", type=int, default=20_000, help="single-process sample")
+    parser.add_argument("--sample", type=int, default=100_000, help="single-process sample")
     parser.add_argument("--durable-sample", type=int, default=20_000)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--chunk-size", type=int, default=500)
