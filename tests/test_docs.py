@@ -219,6 +219,19 @@ def test_the_tutorial_python_runs_and_prints_what_it_shows(
     assert "shows" not in capsys.readouterr().err
 
 
+def run_console_command(command: str, shown: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run a page's ``$ gridconnect ...`` line from the repository root, with no local rules
+    from the environment, and check it succeeds and prints what the page shows."""
+    monkeypatch.chdir(ROOT)
+    monkeypatch.delenv("GRIDCONNECT_RULES", raising=False)
+    monkeypatch.delenv("GRIDCONNECT_DISABLE", raising=False)
+    args = shlex.split(command)
+    assert args[0] == "gridconnect"
+    result = CliRunner().invoke(cli, args[1:])
+    assert result.exit_code == 0, f"$ {command}\n{result.output}"
+    assert_shows(result.stdout, shown)
+
+
 TUTORIAL_COMMANDS = list(console_commands(TUTORIAL))
 
 
@@ -232,14 +245,7 @@ def test_the_tutorial_has_commands_to_run() -> None:
 def test_a_tutorial_command_succeeds_and_prints_what_it_shows(
     command: str, shown: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.chdir(ROOT)
-    monkeypatch.delenv("GRIDCONNECT_RULES", raising=False)
-    monkeypatch.delenv("GRIDCONNECT_DISABLE", raising=False)
-    args = shlex.split(command)
-    assert args[0] == "gridconnect"
-    result = CliRunner().invoke(cli, args[1:])
-    assert result.exit_code == 0, f"$ {command}\n{result.output}"
-    assert_shows(result.stdout, shown)
+    run_console_command(command, shown, monkeypatch)
 
 
 @pytest.mark.parametrize("page", sorted((DOCS / "howto").glob("*.rst")), ids=lambda p: p.name)

@@ -8,16 +8,20 @@ its prose quotes are the plan's. The helpers that read the page are those of ``t
 from __future__ import annotations
 
 import re
-import shlex
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
-from test_docs import ROOT, _checked, _shows, assert_shows, code_blocks, console_commands
+from test_docs import (
+    ROOT,
+    _checked,
+    _shows,
+    code_blocks,
+    console_commands,
+    run_console_command,
+)
 
 import gridconnect
 from gridconnect.api import plan_for
-from gridconnect.cli import cli
 
 PAGE = ROOT / "docs" / "howto" / "bundle.rst"
 EXAMPLE = "examples/applications/guangzhou-nansha-bundle.json"
@@ -36,14 +40,7 @@ def test_the_page_runs_the_bundle_command_as_text_and_as_json() -> None:
 def test_a_command_of_the_page_prints_what_it_shows(
     command: str, shown: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.chdir(ROOT)
-    monkeypatch.delenv("GRIDCONNECT_RULES", raising=False)
-    monkeypatch.delenv("GRIDCONNECT_DISABLE", raising=False)
-    args = shlex.split(command)
-    assert args[0] == "gridconnect"
-    result = CliRunner().invoke(cli, args[1:])
-    assert result.exit_code == 0, f"$ {command}\n{result.output}"
-    assert_shows(result.stdout, shown)
+    run_console_command(command, shown, monkeypatch)
 
 
 def test_the_python_of_the_page_runs_and_prints_what_it_shows(

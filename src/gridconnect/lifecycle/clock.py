@@ -54,6 +54,7 @@ import attrs
 
 from gridconnect.calendar import WorkingDayCalendar
 from gridconnect.lifecycle.events import PauseReason
+from gridconnect.lifecycle.rules import APPLICATION_STATES
 from gridconnect.rules.model import Limit, LimitUnit, Text
 
 __all__ = [
@@ -77,20 +78,8 @@ STAGES: tuple[str, ...] = (
 )
 """The stages of an application, in order."""
 
-STAGE_END: Mapping[str, str] = dict(
-    zip(
-        STAGES,
-        (
-            "accepted",
-            "plan_answered",
-            "design_reviewed",
-            "intermediate_inspected",
-            "completion_inspected",
-            "connected",
-        ),
-        strict=True,
-    )
-)
+# The states after "new" and "submitted" are the ends of the stages, in the same order.
+STAGE_END: Mapping[str, str] = dict(zip(STAGES, APPLICATION_STATES[2:], strict=True))
 """The state whose entry ends each stage."""
 
 AGGREGATES: tuple[str, ...] = ("whole_process", "utility_steps")

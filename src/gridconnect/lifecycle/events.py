@@ -48,7 +48,13 @@ import attrs
 
 from gridconnect.errors import FieldValueError, InputError, Problem
 from gridconnect.model.application import Application
-from gridconnect.model.codec import converter, load_file, loads, structure, unstructure
+from gridconnect.model.codec import (
+    load_file,
+    loads,
+    read_enums_by_value,
+    structure,
+    unstructure,
+)
 from gridconnect.model.identifiers import DivisionCode
 
 __all__ = [
@@ -290,16 +296,7 @@ _CLASS: dict[EventKind, type[Any]] = {
 }
 
 
-def _structure_enum(value: Any, cls: type[enum.Enum]) -> enum.Enum:
-    try:
-        return cls(value)
-    except ValueError:
-        allowed = ", ".join(str(m.value) for m in cls)
-        raise FieldValueError(f"must be one of: {allowed}", f"须为以下之一：{allowed}") from None
-
-
-for _enum in (EventKind, PauseReason):
-    converter.register_structure_hook(_enum, _structure_enum)
+read_enums_by_value(EventKind, PauseReason)
 
 
 def parse_event(data: Any, *, source: str | None = None, base: Path | None = None) -> Event:

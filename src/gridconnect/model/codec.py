@@ -30,6 +30,7 @@ __all__ = [
     "converter",
     "dumps",
     "loads",
+    "read_enums_by_value",
     "structure",
     "unstructure",
 ]
@@ -130,6 +131,13 @@ def _structure_enum(value: Any, cls: type[enum.Enum]) -> enum.Enum:
     except ValueError:
         allowed = ", ".join(str(m.value) for m in cls)
         raise FieldValueError(f"must be one of: {allowed}", f"须为以下之一：{allowed}") from None
+
+
+def read_enums_by_value(*classes: type[enum.Enum]) -> None:
+    """Make the codec read these enums (defined outside :mod:`gridconnect.model`) by value, with
+    the same located, bilingual error for a value that is not one of theirs."""
+    for cls in classes:
+        converter.register_structure_hook(cls, _structure_enum)
 
 
 def _structure_via_constructor(value: Any, cls: Callable[[str], T]) -> T:
