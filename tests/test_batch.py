@@ -60,10 +60,10 @@ def messy(tmp_path: Path) -> tuple[Path, dict[int, str]]:
         elif n == 31:
             add("x" * (MAX_INPUT_BYTES + 10), "$")  # too large to read
         elif n == 40:
-            app["capacity"] = {"value": 630, "unit": "kVA"}  # no power factor: a unit error
+            app["capacity"] = {"value": 630, "unit": "kVA"}  # no power factor: decided, asks
             app.pop("power_factor", None)
             app["voltage"] = None
-            add(json.dumps(app, ensure_ascii=False), "evaluation")
+            add(json.dumps(app, ensure_ascii=False))
         else:
             add(json.dumps(app, ensure_ascii=False))
         if n in (9, 50):
@@ -88,14 +88,13 @@ def test_counts_add_up_and_bad_rows_go_to_rejects_with_their_line_numbers(
         record = rejects[line]
         assert record["error"]["en"]
         assert record["error"]["zh"]
-        if where == "evaluation":
-            assert record["stage"] == "evaluation"
-            assert "kVA" in record["error"]["en"]
-        else:
-            assert record["stage"] == "input"
-            assert record["problems"][0]["path"].startswith(where)
-            assert all(p["en"] and p["zh"] for p in record["problems"])
+        assert record["stage"] == "input"
+        assert record["problems"][0]["path"].startswith(where)
+        assert all(p["en"] and p["zh"] for p in record["problems"])
     decided = _lines(out)
+    # the kVA row without a power factor is decided, and asks for the power factor
+    (asking,) = [d for d in decided if d["decision"]["questions"]]
+    assert [q["path"] for q in asking["decision"]["questions"]] == ["power_factor"]
     assert [d["line"] for d in decided] == sorted(d["line"] for d in decided)
     assert len(decided) == summary.decided == len({d["line"] for d in decided})
     assert not set(d["line"] for d in decided) & set(bad)

@@ -12,7 +12,8 @@ import pytest
 
 import gridconnect
 from gridconnect.api import evaluate
-from gridconnect.errors import ConflictError, UnitError
+from gridconnect.decision import DECISION_SCHEMA_VERSION
+from gridconnect.errors import ConflictError
 from gridconnect.model import Application
 from gridconnect.model.codec import load_file
 from gridconnect.registry import Registry
@@ -161,7 +162,9 @@ def test_only_rules_in_force_on_the_as_of_date_exist(foshan_resident: Applicatio
     ) == Limit(amount=2)
 
 
-def test_a_kva_application_is_not_compared_with_kw_silently(foshan_resident: Application) -> None:
+def test_a_kva_application_is_not_compared_with_kw_silently_it_is_asked_for(
+    foshan_resident: Application,
+) -> None:
     from gridconnect.model import Capacity, CapacityUnit
 
     app = attrs.evolve(
@@ -172,12 +175,15 @@ def test_a_kva_application_is_not_compared_with_kw_silently(foshan_resident: App
         make_rule(
             "fs.cap",
             "440600",
-            {"zero_investment": True},
+            {"approval.parallel": True},
             when=parse_condition({"fact": "capacity.kw", "le": 100}),
         )
     )
-    with pytest.raises(UnitError, match="power_factor"):
-        evaluate(app, engine="reference", registry=reg)
+    decision = evaluate(app, engine="reference", registry=reg)
+    assert "approval.parallel" not in decision.conclusions
+    assert decision.undetermined == {"approval.parallel": ("fs.cap",)}
+    assert decision.supply == "low_voltage"  # what does not read the capacity is decided
+    assert [q.path for q in decision.questions] == ["power_factor"]
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
@@ -189,7 +195,7 @@ def test_decision_json_is_deterministic_and_has_no_personal_identifier(
     second = evaluate(app, engine="reference", registry=national_only).to_json()
     assert first == second
     data = json.loads(first)
-    assert data["schema_version"] == "1.0"
+    assert data["schema_version"] == DECISION_SCHEMA_VERSION
     if app.applicant.resident_id is not None:
         assert app.applicant.resident_id.value not in first
     assert app.applicant.name not in first

@@ -9,9 +9,9 @@
 
 from __future__ import annotations
 
-from gridconnect.api import evaluate, get_engine, rulebook_for
+from gridconnect.api import evaluate, get_engine, questions, rulebook_for
 from gridconnect.calendar import ChinaCalendar, WorkingDayCalendar, national_calendar
-from gridconnect.decision import Conclusion, Deadline, Decision, TraceEntry
+from gridconnect.decision import Conclusion, Deadline, Decision, Question, TraceEntry
 from gridconnect.errors import (
     CalendarError,
     ConflictError,
@@ -40,6 +40,7 @@ __all__ = [
     "InputError",
     "PluginError",
     "Problem",
+    "Question",
     "Registry",
     "RuleDataError",
     "TraceEntry",
@@ -50,6 +51,7 @@ __all__ = [
     "get_engine",
     "load_application",
     "national_calendar",
+    "questions",
     "rulebook_for",
 ]
 

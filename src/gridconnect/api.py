@@ -19,8 +19,10 @@ from gridconnect.errors import EngineError
 from gridconnect.model.application import AccessWorks, Application, RouteSegment
 from gridconnect.registry import Registry, default_registry
 from gridconnect.rules.catalogue import Rulebook
-from gridconnect.rules.facts import facts_of
+from gridconnect.rules.conditions import UNKNOWN_PREFIX
+from gridconnect.rules.facts import SLOT_PREFIX, facts_of
 from gridconnect.rules.model import Limit
+from gridconnect.rules.questions import Question
 
 __all__ = [
     "ENGINES",
@@ -28,7 +30,9 @@ __all__ = [
     "evaluate",
     "get_engine",
     "match",
+    "match_rulebook",
     "plan_for",
+    "questions",
     "rulebook_for",
 ]
 
@@ -89,8 +93,11 @@ def evaluate(
 
     ``as_of`` picks the rules in force on that date (default: the application date);
     ``engine`` is ``"durable"`` (the default) or ``"reference"``. Raises
-    :class:`~gridconnect.errors.ConflictError` when two rules disagree with neither above the
-    other, and :class:`~gridconnect.errors.UnitError` when a kVA figure would be compared with kW.
+    :class:`~gridconnect.errors.ConflictError` when two rules known to apply disagree with
+    neither above the other. A fact the application leaves unknown (a kVA figure without the
+    power factor a kW rule needs) leaves undetermined only the slots that depend on it: see
+    :attr:`Decision.undetermined <gridconnect.decision.Decision.undetermined>` and
+    :attr:`Decision.questions <gridconnect.decision.Decision.questions>`.
 
     A deadline that falls in a year whose holiday notice is not yet encoded is computed from the
     ``holidays`` guess and marked ``provisional``; ``strict_calendar=True`` refuses it instead.
@@ -114,12 +121,16 @@ class Match:
     rulebook: Rulebook
     calendar: WorkingDayCalendar
     engine: str
-    facts: Mapping[str, Any]
+    facts: Mapping[str, Any]  # the application's facts and the slots read (``slot:<slot>``)
     matched: tuple[int, ...]  # indexes into rulebook.rules, in rulebook order
+    unknown: tuple[int, ...] = ()  # the rules whose condition is unknown
+    unknown_facts: frozenset[str] = (
+        frozenset()
+    )  # the facts read that the application leaves unknown
 
     def resolution(self) -> Resolution:
         """What precedence makes of the matched rules (cached per rulebook)."""
-        return resolve(self.rulebook, self.matched)
+        return resolve(self.rulebook, self.matched, self.unknown)
 
     def deadlines(self) -> tuple[Deadline, ...]:
         """The limits counted from the application, as dates."""
@@ -136,6 +147,7 @@ class Match:
             engine=self.engine,
             facts=self.facts,
             deadlines=self.deadlines(),
+            unknown_facts=self.unknown_facts,
         )
 
 
@@ -148,33 +160,71 @@ def match(
     strict_calendar: bool = False,
 ) -> Match:
     """The rules of ``application``'s rulebook that match its facts (arguments as for
-    :func:`evaluate`); ``match(...).decide()`` is ``evaluate(...)`` without the bundle plan.
-    Raises :class:`~gridconnect.errors.UnitError` when a rule reads a fact the application
-    cannot give (a kVA figure from kW without a power factor)."""
+    :func:`evaluate`); ``match(...).decide()`` is ``evaluate(...)`` without the bundle plan."""
     reg = registry or default_registry()
     book = rulebook_for(application, as_of, registry=reg)
     calendar = reg.calendar(book.jurisdictions[-1].code, strict=strict_calendar)
-    return _match(application, book, _engine(engine), calendar)
+    return match_rulebook(application, book, _engine(engine), calendar)
+
+
+def questions(
+    application: Application,
+    as_of: date | None = None,
+    engine: str | Engine | None = None,
+    *,
+    registry: Registry | None = None,
+) -> tuple[Question, ...]:
+    """The questions whose answers could change the decision of ``application``: the unknown
+    facts that undetermined slots wait on, each with the application field to fill in, a JSON
+    Schema of the answer and a bilingual prompt (empty when the decision is complete)."""
+    return match(application, as_of, engine, registry=registry).decide().questions
 
 
 def _engine(engine: str | Engine | None) -> Engine:
     return engine if not (engine is None or isinstance(engine, str)) else get_engine(engine)
 
 
-def _match(
+def match_rulebook(
     application: Application, book: Rulebook, eng: Engine, calendar: WorkingDayCalendar
 ) -> Match:
+    """Match ``application`` against one rulebook, stratum by stratum: the conclusions of the strata before (their resolution) are
+    facts for the next; a stratum that reads something unknown is matched three-valued."""
     facts = facts_of(application)
-    for path in sorted(book.reads & facts.unavailable.keys()):
-        raise facts.unavailable[path]
     values: dict[str, Any] = dict(facts.values)
+    unknown_facts = facts.unknown & book.reads
+    matched: list[int] = []
+    maybe: list[int] = []
+    for k, positions in enumerate(book.strata):
+        undetermined: Mapping[str, Any] = {}
+        if k:
+            resolution = resolve(book, matched, maybe)
+            values.update(resolution.slot_facts)
+            undetermined = resolution.undetermined
+        start = positions.start
+        unknown_here = [
+            p
+            for p in book.unknowable_reads[k]
+            if p in unknown_facts
+            or (p.startswith(SLOT_PREFIX) and p[len(SLOT_PREFIX) :] in undetermined)
+        ]
+        if not unknown_here:
+            matched += [start + i for i in book.matcher(eng, k).match(values)]
+            continue
+        flags = {UNKNOWN_PREFIX + p: p in unknown_here for p in book.unknowable_reads[k]}
+        flagged = {**values, **flags}
+        must = book.matcher(eng, k, "must").match(flagged)
+        may = book.matcher(eng, k, "may").match(flagged)
+        matched += [start + i for i in must]
+        maybe += [start + i for i in sorted(set(may) - set(must))]
     return Match(
         application=application,
         rulebook=book,
         calendar=calendar,
         engine=eng.name,
         facts=values,
-        matched=tuple(book.matcher(eng).match(values)),
+        matched=tuple(matched),
+        unknown=tuple(maybe),
+        unknown_facts=unknown_facts,
     )
 
 
@@ -189,7 +239,7 @@ def _bundle(
     def permits_of(segment: RouteSegment) -> frozenset[str]:
         # The permits a segment needs are what the rulebook decides for works made of it alone.
         alone = attrs.evolve(application, works=AccessWorks(segments=(segment,)), bundle=())
-        found = _match(alone, book, eng, calendar).decide().family("permit")
+        found = match_rulebook(alone, book, eng, calendar).decide().family("permit")
         return frozenset(k for k, v in found.items() if v is True)
 
     limits = {

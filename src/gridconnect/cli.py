@@ -307,7 +307,8 @@ def rules(ctx: click.Context, jurisdiction: str, as_of: date | None, fmt: str) -
             if b.rule.effective_until
             else None,
             "when": render(b.rule.when),
-            "parameters": dict(b.parameters),
+            "parameters": {name: use.value for name, use in b.parameters},
+            "stratum": b.stratum,
             "exception_to": list(b.rule.exception_to),
             "citation": b.rule.citation.short(),
             "confidence": b.rule.citation.confidence.value,

@@ -1,10 +1,23 @@
 """The decision: typed conclusions, deadlines on the working-day calendar, and the trace.
 
-Resolution (DESIGN.md "Precedence"), applied slot by slot to the rules that matched:
+Resolution, applied slot by slot to the rules that matched:
 
 1. an applicable rule that declares itself an exception to another defeats it (in every slot);
 2. among the rest, the rules of the most specific jurisdiction win; the others are *shadowed*;
 3. if the winners set the slot to different values, that is a :class:`ConflictError`.
+
+Rules are matched stratum by stratum (:mod:`gridconnect.rules.catalogue`): the conclusions of
+the earlier strata are facts (``slot:<slot>``) for the later ones.
+
+**Unknowns.** A condition that reads an unknown fact (or an undetermined slot) may be true,
+false or *unknown* (Kleene's three-valued logic). A rule whose condition is unknown neither
+wins nor loses (outcome ``unknown``). A slot is *determined* when precedence gives it the same
+value (or leaves it undecided) whichever of the unknown rules that touch it (they set it, or are
+exceptions to a rule that does) turn out to apply; otherwise it is *undetermined*, and the
+decision lists it with the rules it waits on and the **questions** that would settle it. A
+conflict among rules known to apply is an error; a conflict that only an answer could bring
+about leaves the slot undetermined. A rule known to apply whose every slot is undetermined is
+``pending``.
 
 The JSON form is deterministic (same input, same bytes), carries ``schema_version``, and holds no
 personal identifier: only the application id.
@@ -12,6 +25,7 @@ personal identifier: only the application id.
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
@@ -22,8 +36,10 @@ import attrs
 from gridconnect.bundle import BundlePlan
 from gridconnect.calendar import WorkingDayCalendar
 from gridconnect.errors import ConflictError
-from gridconnect.rules.catalogue import BoundRule, Rulebook
+from gridconnect.rules.catalogue import BoundRule, ParameterUse, Rulebook
+from gridconnect.rules.facts import SLOT_PREFIX
 from gridconnect.rules.model import Citation, Limit, LimitUnit, Text, Value
+from gridconnect.rules.questions import ASKS, Question
 
 __all__ = [
     "COUNTED_FROM_APPLICATION",
@@ -31,13 +47,14 @@ __all__ = [
     "Conclusion",
     "Deadline",
     "Decision",
+    "Question",
     "Resolution",
     "TraceEntry",
     "decide",
     "resolve",
 ]
 
-DECISION_SCHEMA_VERSION = "1.0"
+DECISION_SCHEMA_VERSION = "2.0"
 
 COUNTED_FROM_APPLICATION = frozenset({"stage.whole_process", "stage.supply_plan", "approval.limit"})
 """Limits whose start is known when an application is decided, so the decision dates them:
@@ -46,7 +63,11 @@ works were filed (or the application date). Other stages (design review, inspect
 connection) start when the stage before them ends, and ``stage.utility_steps`` is a budget
 summed over the utility's own steps, not one period; they are dated by the lifecycle clock."""
 
-Outcome = Literal["won", "agreed", "lost_to_exception", "shadowed"]
+Outcome = Literal["won", "agreed", "lost_to_exception", "shadowed", "pending", "unknown"]
+
+_MAX_UNKNOWN_RULES = 10
+"""A slot that waits on more unknown rules than this is undetermined without trying every
+combination of them (2**10 resolutions)."""
 
 
 @attrs.frozen(kw_only=True)
@@ -73,18 +94,21 @@ class Deadline:
 
 @attrs.frozen(kw_only=True)
 class TraceEntry:
-    """One rule that matched, and what became of it."""
+    """One rule that matched (or may match), and what became of it."""
 
     rule: str
     title: Text
     jurisdiction: str
     condition: str
-    facts: Mapping[str, Any]
-    parameters: Mapping[str, Any]
+    facts: Mapping[str, Any]  # application facts read, with their values (None: absent/unknown)
+    slots: Mapping[str, Conclusion | None]  # slots read: the conclusion, None if undecided
+    unknown: tuple[str, ...]  # facts and slots read whose value is unknown
+    parameters: Mapping[str, ParameterUse]
     sets: Mapping[str, Value]
     outcome: Outcome
     by: tuple[str, ...]  # the rules it lost to (exception) or was shadowed by
     citation: Citation
+    stratum: int = 0
 
 
 @attrs.frozen(kw_only=True)
@@ -98,12 +122,21 @@ class Decision:
     conclusions: Mapping[str, Conclusion]
     deadlines: tuple[Deadline, ...]
     trace: tuple[TraceEntry, ...]
+    undetermined: Mapping[str, tuple[str, ...]] = attrs.field(factory=dict)
+    """Slots that wait on unknown facts, each with the rules whose condition is unknown."""
+    questions: tuple[Question, ...] = ()
+    """The unknown facts that could change the decision, and how to ask for them."""
     bundle: BundlePlan | None = None  # the 一次办 plan, for a bundled application
 
     def value(self, slot: str) -> Value | None:
         """The value decided for ``slot``, or None if no rule decided it."""
         c = self.conclusions.get(slot)
         return None if c is None else c.value
+
+    @property
+    def complete(self) -> bool:
+        """Nothing waits on an unknown fact."""
+        return not self.undetermined
 
     @property
     def track(self) -> str | None:
@@ -154,6 +187,8 @@ class Decision:
             "conclusions": {
                 s: {"value": _plain(c.value), "rule": c.rule} for s, c in self.conclusions.items()
             },
+            "undetermined": {s: {"rules": list(r)} for s, r in self.undetermined.items()},
+            "questions": [q.to_dict() for q in self.questions],
             "deadlines": [
                 {
                     "slot": d.slot,
@@ -171,19 +206,39 @@ class Decision:
                     "rule": t.rule,
                     "title": {"en": t.title.en, "zh": t.title.zh},
                     "jurisdiction": t.jurisdiction,
+                    "stratum": t.stratum,
                     "condition": t.condition,
                     "facts": {k: _plain(v) for k, v in t.facts.items()},
-                    "parameters": {k: _plain(v) for k, v in t.parameters.items()},
+                    "slots": {k: _slot_read(c) for k, c in t.slots.items()},
+                    "unknown": list(t.unknown),
+                    "parameters": {k: _parameter(u) for k, u in t.parameters.items()},
                     "sets": {k: _plain(v) for k, v in t.sets.items()},
                     "outcome": t.outcome,
                     "by": list(t.by),
-                    "citation": {
-                        k: _plain(v) for k, v in attrs.asdict(t.citation).items() if v is not None
-                    },
+                    "citation": _citation(t.citation),
                 }
                 for t in self.trace
             ],
         }
+
+
+def _citation(citation: Citation) -> dict[str, Any]:
+    return {k: _plain(v) for k, v in attrs.asdict(citation).items() if v is not None}
+
+
+def _slot_read(c: Conclusion | None) -> dict[str, Any]:
+    return (
+        {"value": None, "rule": None} if c is None else {"value": _plain(c.value), "rule": c.rule}
+    )
+
+
+def _parameter(use: ParameterUse) -> dict[str, Any]:
+    return {
+        "value": _plain(use.value),
+        "jurisdiction": use.jurisdiction,
+        "citation": use.citation.short(),
+        "overrides": use.overrides,
+    }
 
 
 def _plain(value: Any) -> Any:
@@ -208,15 +263,30 @@ def _due(limit: Limit, start: date, calendar: WorkingDayCalendar) -> tuple[date,
     return start + timedelta(days=limit.amount), False
 
 
+_UNSET = object()  # a slot no rule sets (in one combination of applicable rules)
+
+
+def _engine_value(value: Value) -> Any:
+    """A conclusion as a fact for the engines: numbers are floats, like the application's."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    return value
+
+
 @attrs.frozen
 class Resolution:
     """What precedence makes of one set of matched rules in one rulebook: the conclusions and
-    what became of each rule. It depends on the matched rules alone, not on the application,
-    so :func:`resolve` makes it once per combination and rulebook."""
+    what became of each rule. It depends on the rules that matched (``matched``) and may match
+    (``unknown``) alone, not on the application, so :func:`resolve` makes it once per
+    combination and rulebook."""
 
     conclusions: Mapping[str, Conclusion]
     limits: tuple[Conclusion, ...]  # the conclusions dated from the application, by slot
     trace: tuple[tuple[BoundRule, Outcome, tuple[str, ...]], ...]  # (rule, outcome, by)
+    undetermined: Mapping[str, tuple[str, ...]] = attrs.field(factory=dict)
+    """Slots that wait on rules whose condition is unknown, with those rules."""
+    slot_facts: Mapping[str, Any] = attrs.field(factory=dict)
+    """Every slot the rulebook's rules read, as the fact ``slot:<slot>`` (None if undecided)."""
 
     def deadlines(
         self, applied_on: date, approval_filed_on: date | None, calendar: WorkingDayCalendar
@@ -243,6 +313,53 @@ class Resolution:
             )
         return tuple(deadlines)
 
+    def unknown_reads(self, b: BoundRule, unknown_facts: frozenset[str]) -> tuple[str, ...]:
+        """The facts and slots ``b`` reads whose value is unknown, sorted (slots by name)."""
+        return tuple(
+            sorted(
+                [p for p in b.facts if p in unknown_facts]
+                + [s for s in b.slots if s in self.undetermined]
+            )
+        )
+
+    def questions(self, rulebook: Rulebook, unknown_facts: frozenset[str]) -> tuple[Question, ...]:
+        """The unknown facts that undetermined slots wait on (through undetermined slots read
+        in turn), each with how to ask for it, the slots waiting on it and the rules reading it."""
+        by_path: dict[str, tuple[set[str], set[str], set[str]]] = {}
+        for slot, waiting in self.undetermined.items():
+            seen: set[str] = set()
+            todo = list(waiting)
+            while todo:
+                rule_id = todo.pop()
+                if rule_id in seen:
+                    continue
+                seen.add(rule_id)
+                b = rulebook.by_id[rule_id]
+                for fact in b.facts:
+                    if fact in unknown_facts and fact in ASKS:
+                        facts, slots, rules = by_path.setdefault(
+                            ASKS[fact].path, (set(), set(), set())
+                        )
+                        facts.add(fact)
+                        slots.add(slot)
+                        rules.add(rule_id)
+                for read in b.slots:
+                    todo.extend(self.undetermined.get(read, ()))
+        questions = []
+        for path, (facts, slots, rules) in sorted(by_path.items()):
+            ask = ASKS[min(facts)]
+            questions.append(
+                Question(
+                    path=path,
+                    schema=ask.schema,
+                    prompt=ask.prompt,
+                    facts=tuple(sorted(facts)),
+                    slots=tuple(sorted(slots)),
+                    rules=tuple(sorted(rules)),
+                )
+            )
+        return tuple(questions)
+
     def decision(
         self,
         *,
@@ -251,6 +368,7 @@ class Resolution:
         engine: str,
         facts: Mapping[str, Any],
         deadlines: tuple[Deadline, ...],
+        unknown_facts: frozenset[str] = frozenset(),
     ) -> Decision:
         """The decision for one application: this resolution with its facts and deadlines."""
         return Decision(
@@ -259,14 +377,19 @@ class Resolution:
             jurisdictions=tuple(j.code for j in rulebook.jurisdictions),
             engine=engine,
             conclusions=dict(self.conclusions),
+            undetermined=dict(self.undetermined),
+            questions=self.questions(rulebook, unknown_facts) if self.undetermined else (),
             deadlines=deadlines,
             trace=tuple(
                 TraceEntry(
                     rule=b.id,
                     title=b.rule.title,
                     jurisdiction=b.rule.jurisdiction,
+                    stratum=b.stratum,
                     condition=b.condition_text,
                     facts={p: facts.get(p) for p in b.facts},
+                    slots={s: self.conclusions.get(s) for s in b.slots},
+                    unknown=self.unknown_reads(b, unknown_facts),
                     parameters=dict(b.parameters),
                     sets=dict(b.then),
                     outcome=outcome,
@@ -281,43 +404,90 @@ class Resolution:
 _MAX_RESOLUTIONS = 4096  # per rulebook; a rulebook with more combinations starts again
 
 
-def resolve(rulebook: Rulebook, matched: Sequence[int]) -> Resolution:
+def resolve(rulebook: Rulebook, matched: Sequence[int], unknown: Sequence[int] = ()) -> Resolution:
     """Apply precedence to the rules of ``rulebook`` at the indexes ``matched`` (in rulebook
-    order). Raises :class:`ConflictError` when equally specific rules disagree.
+    order), with the rules at ``unknown`` (whose condition is unknown) possibly applying too.
+    Raises :class:`ConflictError` when equally specific rules known to apply disagree.
 
     Each combination is resolved once per rulebook and kept in its cache
     (:meth:`Rulebook.cache <gridconnect.rules.catalogue.Rulebook.cache>`, shared by the
     rulebooks of other dates with the same rules); a conflict is never cached."""
-    key = tuple(matched)
+    key = (tuple(matched), tuple(unknown))
     cache = rulebook.cache("decision.resolutions")
     resolution = cache.get(key)
     if resolution is None:
-        resolution = _resolve(rulebook, key)
+        resolution = _resolve(rulebook, *key)
         if len(cache) >= _MAX_RESOLUTIONS:
             cache.clear()
         cache[key] = resolution
     return resolution
 
 
-def _resolve(rulebook: Rulebook, matched: tuple[int, ...]) -> Resolution:
-    rules: list[BoundRule] = [rulebook.rules[i] for i in matched]
-    matched_ids = {b.id for b in rules}
+def _defeats(rules: Sequence[BoundRule]) -> dict[str, list[str]]:
+    """The rules defeated by an exception among ``rules``, each with its defeaters."""
+    ids = {b.id for b in rules}
     defeated: dict[str, list[str]] = {}
     for b in rules:
         for target in b.rule.exception_to:
-            if target in matched_ids:
+            if target in ids:
                 defeated.setdefault(target, []).append(b.id)
+    return defeated
 
+
+def _top(setters: Sequence[BoundRule]) -> list[BoundRule]:
+    deepest = max(b.depth for b in setters)
+    return [b for b in setters if b.depth == deepest]
+
+
+def _slot_outcome(rules: Sequence[BoundRule], slot: str) -> Any:
+    """The slot's value under precedence when exactly ``rules`` apply, as JSON text; _UNSET if
+    none sets it; ConflictError (the class) if the winners disagree."""
+    defeated = _defeats(rules)
+    setters = [b for b in rules if slot in b.then and b.id not in defeated]
+    if not setters:
+        return _UNSET
+    values = {json.dumps(_plain(b.then[slot]), sort_keys=True) for b in _top(setters)}
+    return values.pop() if len(values) == 1 else ConflictError
+
+
+def _undetermined(
+    rules: list[BoundRule], maybe: list[BoundRule], conclusions: Mapping[str, Conclusion]
+) -> dict[str, tuple[str, ...]]:
+    """The slots whose outcome depends on which of the ``maybe`` rules apply."""
+    setting: dict[str, set[str]] = {}
+    for b in (*rules, *maybe):
+        for slot in b.then:
+            setting.setdefault(slot, set()).add(b.id)
+    undetermined: dict[str, tuple[str, ...]] = {}
+    for slot in sorted(setting):
+        relevant = [
+            m for m in maybe if slot in m.then or setting[slot].intersection(m.rule.exception_to)
+        ]
+        if not relevant:
+            continue
+        known = conclusions.get(slot)
+        base = _UNSET if known is None else json.dumps(_plain(known.value), sort_keys=True)
+        if len(relevant) > _MAX_UNKNOWN_RULES or any(
+            _slot_outcome([*rules, *subset], slot) != base
+            for n in range(1, len(relevant) + 1)
+            for subset in itertools.combinations(relevant, n)
+        ):
+            undetermined[slot] = tuple(sorted(m.id for m in relevant))
+    return undetermined
+
+
+def _resolve(rulebook: Rulebook, matched: tuple[int, ...], unknown: tuple[int, ...]) -> Resolution:
+    rules: list[BoundRule] = [rulebook.rules[i] for i in matched]
+    maybe: list[BoundRule] = [rulebook.rules[i] for i in unknown]
+    defeated = _defeats(rules)
     standing = [b for b in rules if b.id not in defeated]
     shadowed: dict[str, set[str]] = {}
     winners: dict[str, list[BoundRule]] = {}
-    slots = sorted({s for b in standing for s in b.then})
-    for slot in slots:
+    for slot in sorted({s for b in standing for s in b.then}):
         setters = [b for b in standing if slot in b.then]
-        deepest = max(b.depth for b in setters)
-        top = [b for b in setters if b.depth == deepest]
+        top = _top(setters)
         for b in setters:
-            if b.depth < deepest:
+            if b.depth < top[0].depth:
                 shadowed.setdefault(b.id, set()).update(t.id for t in top)
         values = (
             {json.dumps(_plain(b.then[slot]), sort_keys=True) for b in top} if len(top) > 1 else ()
@@ -332,17 +502,26 @@ def _resolve(rulebook: Rulebook, matched: tuple[int, ...]) -> Resolution:
         slot: Conclusion(slot=slot, value=top[0].then[slot], rule=top[0].id)
         for slot, top in winners.items()
     }
+    undetermined = _undetermined(rules, maybe, conclusions) if maybe else {}
+    for slot in undetermined:
+        conclusions.pop(slot, None)
+        winners.pop(slot, None)
     won = {c.rule for c in conclusions.values()}
     agreed = {b.id for top in winners.values() for b in top[1:]} - won
 
     trace: list[tuple[BoundRule, Outcome, tuple[str, ...]]] = []
-    for b in rules:
-        if b.id in defeated:
+    for i in sorted((*matched, *unknown)):
+        b = rulebook.rules[i]
+        if i in unknown:
+            trace.append((b, "unknown", ()))
+        elif b.id in defeated:
             trace.append((b, "lost_to_exception", tuple(sorted(defeated[b.id]))))
         elif b.id in won:
             trace.append((b, "won", ()))
         elif b.id in agreed:
             trace.append((b, "agreed", ()))
+        elif any(s in undetermined for s in b.then):
+            trace.append((b, "pending", ()))
         else:
             trace.append((b, "shadowed", tuple(sorted(shadowed.get(b.id, ())))))
     limits = tuple(
@@ -350,7 +529,21 @@ def _resolve(rulebook: Rulebook, matched: tuple[int, ...]) -> Resolution:
         for slot, c in sorted(conclusions.items())
         if isinstance(c.value, Limit) and slot in COUNTED_FROM_APPLICATION
     )
-    return Resolution(conclusions=conclusions, limits=limits, trace=tuple(trace))
+    slot_facts = {
+        SLOT_PREFIX + s: (
+            None
+            if s in undetermined or s not in conclusions
+            else _engine_value(conclusions[s].value)
+        )
+        for s in rulebook.slot_reads
+    }
+    return Resolution(
+        conclusions=conclusions,
+        limits=limits,
+        trace=tuple(trace),
+        undetermined=undetermined,
+        slot_facts=slot_facts,
+    )
 
 
 def decide(
@@ -363,15 +556,18 @@ def decide(
     matched: Sequence[int],
     engine: str,
     calendar: WorkingDayCalendar,
+    unknown: Sequence[int] = (),
+    unknown_facts: frozenset[str] = frozenset(),
 ) -> Decision:
     """Resolve the matched rules into a decision (the same code for every engine)."""
-    resolution = resolve(rulebook, matched)
+    resolution = resolve(rulebook, matched, unknown)
     return resolution.decision(
         application_id=application_id,
         rulebook=rulebook,
         engine=engine,
         facts=facts,
         deadlines=resolution.deadlines(applied_on, approval_filed_on, calendar),
+        unknown_facts=unknown_facts,
     )
 
 

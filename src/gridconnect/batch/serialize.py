@@ -23,9 +23,19 @@ from typing import Any
 
 import attrs
 
-# _plain is the function to_dict uses for values; sharing it keeps the two in step.
+# _plain, _citation, _parameter and _slot_read are what to_dict uses; sharing them keeps the two
+# in step.
 from gridconnect.api import Match
-from gridconnect.decision import DECISION_SCHEMA_VERSION, Deadline, Decision, Resolution, _plain
+from gridconnect.decision import (
+    DECISION_SCHEMA_VERSION,
+    Deadline,
+    Decision,
+    Resolution,
+    _citation,
+    _parameter,
+    _plain,
+    _slot_read,
+)
 from gridconnect.rules.catalogue import BoundRule
 from gridconnect.rules.model import Limit
 
@@ -68,17 +78,17 @@ def _literal(text: str) -> str:
     return text.replace("%", "%%")
 
 
-def _entry(rule: BoundRule, outcome: str, by: tuple[str, ...]) -> str:
+def _entry(rule: BoundRule, outcome: str, by: tuple[str, ...], resolution: Resolution) -> str:
     """A trace entry as a ``%``-format: the JSON of everything but the facts' values, and a
-    ``%s`` for each of those (in the order of ``sorted(rule.facts)``)."""
+    ``%s`` for each of those (in the order of ``sorted(rule.facts)``). For an application with
+    no unknown fact (the only kind compiled), nothing it reads is unknown."""
     r = rule.rule
-    citation = {k: _plain(v) for k, v in attrs.asdict(r.citation).items() if v is not None}
     facts = ",".join(_literal(_dumps(k) + ":") + "%s" for k in sorted(rule.facts))
     before = _literal(
         '{"by":'
         + _dumps(list(by))
         + ',"citation":'
-        + _dumps(citation)
+        + _dumps(_citation(r.citation))
         + ',"condition":'
         + _dumps(rule.condition_text)
         + ',"facts":{'
@@ -89,13 +99,19 @@ def _entry(rule: BoundRule, outcome: str, by: tuple[str, ...]) -> str:
         + ',"outcome":'
         + _dumps(outcome)
         + ',"parameters":'
-        + _dumps({k: _plain(v) for k, v in rule.parameters})
+        + _dumps({k: _parameter(u) for k, u in rule.parameters})
         + ',"rule":'
         + _dumps(rule.id)
         + ',"sets":'
         + _dumps({k: _plain(v) for k, v in rule.then.items()})
+        + ',"slots":'
+        + _dumps({s: _slot_read(resolution.conclusions.get(s)) for s in rule.slots})
+        + ',"stratum":'
+        + _dumps(rule.stratum)
         + ',"title":'
         + _dumps({"en": r.title.en, "zh": r.title.zh})
+        + ',"unknown":'
+        + _dumps(list(resolution.unknown_reads(rule, frozenset())))
         + "}"
     )
     return before + facts + after
@@ -131,10 +147,11 @@ def _template(found: Match, resolution: Resolution, trace: bool) -> _Template:
             + _dumps(found.engine)
             + ',"jurisdictions":'
             + _dumps([j.code for j in book.jurisdictions])
-            + ',"schema_version":'
+            + ',"questions":[],"schema_version":'
             + _dumps(DECISION_SCHEMA_VERSION)
         )
-        + (',"trace":[' + ",".join(_entry(*e) for e in entries) + "]" if trace else "")
+        + (',"trace":[' + ",".join(_entry(*e, resolution) for e in entries) + "]" if trace else "")
+        + _literal(',"undetermined":' + _dumps(resolution.undetermined))
         + "}}\n"
     )
     return _Template(
@@ -177,7 +194,8 @@ def match_line(
     deadlines: Sequence[Deadline],
     trace: bool = True,
 ) -> bytes:
-    """The batch output's line for an application without a bundle: ``{"line": N,
+    """The batch output's line for an application without a bundle and with no unknown fact
+    read (``found.unknown_facts`` empty): ``{"line": N,
     "decision": {...}}`` and a newline, in UTF-8, byte for byte
     ``slow_decision_line(line, found.decide(), trace)`` without building the decision.
 
@@ -185,6 +203,7 @@ def match_line(
     values, so the line is compiled into a ``%``-format once per combination of matched rules
     in a rulebook (kept in its cache, per engine) and each application is one formatting."""
     key = (found.engine, trace, found.matched)
+    assert not found.unknown_facts, "applications with unknown facts take the slow way"
     templates = found.rulebook.cache("batch.templates")
     template = templates.get(key)
     if template is None:

@@ -216,6 +216,9 @@ def _decided(
         return slow_decision_line(line, decision, job.trace), decision.conclusions, None
     found = match(placed, as_of, ctx.engine, registry=ctx.registry)
     resolution = found.resolution()
+    if found.unknown_facts:  # questions and unknown reads depend on the application
+        decision = found.decide()
+        return slow_decision_line(line, decision, job.trace), decision.conclusions, None
     text = match_line(line, found, resolution, found.deadlines(), job.trace)
     if check:
         slow = slow_decision_line(line, found.decide(), job.trace)

@@ -370,7 +370,7 @@ class Tracker:
         of the facts (the date and the site included), so applications with the same facts
         share one evaluation."""
         facts = facts_of(application)
-        key = json.dumps([facts.values, sorted(facts.unavailable)], sort_keys=True, default=str)
+        key = json.dumps([facts.values, sorted(facts.unknown)], sort_keys=True, default=str)
         found = self._decisions.get(key)
         if found is None:
             if len(self._decisions) >= 50_000:

@@ -2,12 +2,26 @@
 
 :class:`Catalogue` holds what every plugin contributed and refuses it whole if anything is
 inconsistent across files: duplicate ids, overlapping versions, unknown parameters, type errors
-in conditions, dangling or cyclic exceptions. :meth:`Catalogue.rulebook` then gives the
-:class:`Rulebook` for one jurisdiction chain and one date: only what is in force exists in it.
+in conditions, dangling or cyclic exceptions, rules that read each other's conclusions in a
+cycle. :meth:`Catalogue.rulebook` then gives the :class:`Rulebook` for one jurisdiction chain
+and one date: only what is in force exists in it.
+
+**Strata.** A rule may read a slot that other rules decide (``{ slot = "supply", ... }``). Such a
+rule comes after every rule that may set the slot, and after every rule that is an exception to
+one of those (it may defeat the setter): the rulebook orders its rules into *strata*, stratum 0
+reading only the application's facts, and the decision is computed stratum by stratum. A cycle
+(rules that, through the slots they read, depend on themselves) is refused when the catalogue
+loads, in every jurisdiction chain where all its rules meet, with every rule and slot named.
+
+**Overrides.** A jurisdiction may give a parameter of a jurisdiction above it its own dated,
+cited versions (a ``[[parameters]]`` entry with the inherited name): in its territory, and on
+the dates one of its versions is in force, every rule reading the parameter uses its value.
 """
 
 from __future__ import annotations
 
+import graphlib
+import itertools
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
@@ -28,13 +42,24 @@ from gridconnect.rules.conditions import (
     Quant,
     condition_problems,
     render,
+    three_valued,
     walk,
 )
+from gridconnect.rules.facts import SLOT_PREFIX, fact_type
 from gridconnect.rules.loader import RuleSource
-from gridconnect.rules.model import Limit, LimitUnit, Parameter, ParameterVersion, Rule, Text, Value
+from gridconnect.rules.model import (
+    Citation,
+    Limit,
+    LimitUnit,
+    Parameter,
+    ParameterVersion,
+    Rule,
+    Text,
+    Value,
+)
 from gridconnect.rules.slots import slot_type
 
-__all__ = ["BoundRule", "Catalogue", "Jurisdiction", "Rulebook"]
+__all__ = ["BoundRule", "Catalogue", "Jurisdiction", "ParameterUse", "Rulebook"]
 
 NATIONAL = "CN"
 
@@ -55,6 +80,17 @@ class Jurisdiction:
 
 
 @attrs.frozen(kw_only=True)
+class ParameterUse:
+    """The value of a parameter in one rulebook, and who set it: the jurisdiction whose version
+    is in force, its citation, and the jurisdiction it overrides (None for the parameter's own)."""
+
+    value: Any
+    jurisdiction: str
+    citation: Citation
+    overrides: str | None = None
+
+
+@attrs.frozen(kw_only=True)
 class BoundRule:
     """A rule as it stands in one rulebook: parameters replaced by the values in force."""
 
@@ -62,9 +98,11 @@ class BoundRule:
     condition: Condition
     then: Mapping[str, Value]
     depth: int  # 0 for the nation, 1 for a province, ...
-    parameters: tuple[tuple[str, Any], ...]  # parameters read, with their values
-    facts: tuple[str, ...]  # fact paths read
+    parameters: tuple[tuple[str, ParameterUse], ...]  # parameters read, with their values
+    facts: tuple[str, ...]  # application fact paths read
     condition_text: str = ""  # the rule's condition, readable, for the trace
+    slots: tuple[str, ...] = ()  # slots read (other rules' conclusions)
+    stratum: int = 0  # after every stratum that decides a slot it reads
 
     @property
     def id(self) -> str:
@@ -108,6 +146,40 @@ def _top_paths(cond: Condition) -> list[str]:
     return out
 
 
+def _reads(cond: Condition) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The application facts and the slots a condition reads, each once, in order."""
+    paths = list(dict.fromkeys(_top_paths(cond)))
+    facts = tuple(p for p in paths if not p.startswith(SLOT_PREFIX))
+    slots = tuple(p[len(SLOT_PREFIX) :] for p in paths if p.startswith(SLOT_PREFIX))
+    return facts, slots
+
+
+def _dependencies(
+    reads: Mapping[str, Iterable[str]],
+    sets: Mapping[str, Iterable[str]],
+    exceptions: Mapping[str, Iterable[str]],
+) -> dict[str, dict[str, str]]:
+    """For each rule, the rules it must come after, each with the slot that makes it so:
+    the setters of every slot it reads, and the rules that are exceptions to those setters."""
+    setters: dict[str, set[str]] = {}
+    for rule, slots in sets.items():
+        for slot in slots:
+            setters.setdefault(slot, set()).add(rule)
+    defeaters: dict[str, set[str]] = {}
+    for rule, targets in exceptions.items():
+        for target in targets:
+            defeaters.setdefault(target, set()).add(rule)
+    graph: dict[str, dict[str, str]] = {}
+    for rule, slots in reads.items():
+        before = graph.setdefault(rule, {})
+        for slot in slots:
+            for setter in sorted(setters.get(slot, ())):
+                before.setdefault(setter, slot)
+                for other in sorted(defeaters.get(setter, ())):
+                    before.setdefault(other, slot)
+    return graph
+
+
 def _effect_value(
     value: Value | ParamRef, param: tuple[Parameter, ParameterVersion] | None
 ) -> Value:
@@ -121,8 +193,14 @@ def _effect_value(
     return int(v) if isinstance(v, float) and v.is_integer() else v  # type: ignore[return-value]
 
 
+def _unknowable(path: str) -> bool:
+    ftype = fact_type(path)
+    return ftype is not None and ftype.unknowable
+
+
 class Rulebook:
-    """The rules and parameter values in force for one jurisdiction chain on one date."""
+    """The rules and parameter values in force for one jurisdiction chain on one date, ordered
+    by stratum (:attr:`strata`), then jurisdiction depth, then id."""
 
     def __init__(
         self,
@@ -137,7 +215,29 @@ class Rulebook:
         self.parameters = dict(parameters)
         self.by_id = {b.id: b for b in self.rules}
         self.reads = frozenset(p for b in self.rules for p in b.facts)
-        self._matchers: dict[str, Any] = {}
+        bounds: list[int] = []
+        for i, b in enumerate(self.rules):
+            if i == 0 or b.stratum != self.rules[i - 1].stratum:
+                bounds.append(i)
+        bounds.append(len(self.rules))
+        self.strata: tuple[range, ...] = tuple(range(a, z) for a, z in itertools.pairwise(bounds))
+        """The positions of the rules of each stratum (rules are ordered by stratum)."""
+        self.slot_reads = frozenset(s for b in self.rules for s in b.slots)
+        """The slots that some rule reads."""
+        self.unknowable_reads: tuple[frozenset[str], ...] = tuple(
+            frozenset(
+                p
+                for i in stratum
+                for p in (
+                    *self.rules[i].facts,
+                    *(SLOT_PREFIX + s for s in self.rules[i].slots),
+                )
+                if _unknowable(p)
+            )
+            for stratum in self.strata
+        )
+        """For each stratum, the facts (and ``slot:`` paths) read that may be unknown."""
+        self._matchers: dict[Any, Any] = {}
         self._caches: dict[str, dict[Any, Any]] = {}
         self._lock = threading.Lock()
 
@@ -160,15 +260,27 @@ class Rulebook:
         with self._lock:
             return self._caches.setdefault(name, {})
 
-    def matcher(self, engine: Any) -> Any:
-        """The rules compiled by ``engine``, compiled once per rulebook and engine."""
+    def matcher(self, engine: Any, stratum: int = 0, variant: str = "classical") -> Any:
+        """The rules of one stratum compiled by ``engine``, once per rulebook, engine, stratum
+        and variant: ``classical`` (nothing unknown), or the ``must`` and ``may`` halves of
+        three-valued matching (:func:`~gridconnect.rules.conditions.three_valued`). Positions
+        are relative to the stratum's first rule."""
+        key = (engine.name, stratum, variant)
         with self._lock:
-            matcher = self._matchers.get(engine.name)
+            matcher = self._matchers.get(key)
             if matcher is None:
                 from gridconnect.engine.base import MatchRule
 
-                matcher = engine.compile([MatchRule(b.id, b.condition) for b in self.rules])
-                self._matchers[engine.name] = matcher
+                rules = [self.rules[i] for i in self.strata[stratum]]
+                if variant == "classical":
+                    conditions = [b.condition for b in rules]
+                else:
+                    halves = [three_valued(b.condition, _unknowable) for b in rules]
+                    conditions = [h[0] if variant == "must" else h[1] for h in halves]
+                matcher = engine.compile(
+                    [MatchRule(b.id, c) for b, c in zip(rules, conditions, strict=True)]
+                )
+                self._matchers[key] = matcher
             return matcher
 
 
@@ -191,6 +303,8 @@ class Catalogue:
         self.sources = tuple(sources)
         self.rules: tuple[Rule, ...] = tuple(r for s in self.sources for r in s.rules)
         self.parameters: dict[str, Parameter] = {}
+        self.overrides: dict[str, dict[str, Parameter]] = {}
+        """Parameters given by a jurisdiction below their own: name -> jurisdiction -> versions."""
         self._check()
         self._rulebooks: dict[tuple[str, date], Rulebook] = {}
         self._by_signature: dict[tuple[Any, ...], Rulebook] = {}
@@ -213,8 +327,16 @@ class Catalogue:
                     f"未知辖区 {source.jurisdiction!r}",
                     file=source.source,
                 )
+        inherited: list[tuple[Parameter, Jurisdiction]] = []
+        for source in self.sources:
+            juris = self.jurisdictions[source.jurisdiction]
             for p in source.parameters:
-                self._check_parameter(p, juris)
+                if p.name.startswith(juris.namespace + "."):
+                    self._check_parameter(p, juris)
+                else:
+                    inherited.append((p, juris))
+        for p, juris in inherited:
+            self._check_override(p, juris)
         for source in self.sources:
             for rule in source.rules:
                 self._check_rule(rule)
@@ -256,19 +378,54 @@ class Catalogue:
                         rule=rule.id,
                     )
         self._check_cycles(by_id)
+        self._check_strata(by_id)
 
-    def _check_parameter(self, p: Parameter, juris: Jurisdiction) -> None:
-        if not p.name.startswith(juris.namespace + "."):
+    def _ancestors(self, code: str) -> list[str]:
+        out: list[str] = []
+        parent = self.jurisdictions[code].parent
+        while parent is not None:
+            out.append(parent)
+            parent = self.jurisdictions[parent].parent
+        return out
+
+    def _check_override(self, p: Parameter, juris: Jurisdiction) -> None:
+        base = self.parameters.get(p.name)
+        if base is None or base.jurisdiction not in self._ancestors(juris.code):
             raise RuleDataError(
-                f"parameter names of {juris.alias} start with {juris.namespace + '.'!r}",
-                f"{juris.alias} 的参数名须以 {juris.namespace + '.'!r} 开头",
+                f"parameter names of {juris.alias} start with {juris.namespace + '.'!r}, "
+                "unless they override a parameter of a jurisdiction above it",
+                f"{juris.alias} 的参数名须以 {juris.namespace + '.'!r} 开头"
+                "（覆盖上级辖区参数的除外）",
                 file=p.source,
                 rule=p.name,
             )
+        if p.unit != base.unit:
+            raise RuleDataError(
+                f"an override keeps the parameter's unit ({base.unit}), not {p.unit}",
+                f"覆盖参数须沿用原单位（{base.unit}），而非 {p.unit}",
+                file=p.source,
+                rule=p.name,
+            )
+        if juris.code in self.overrides.get(p.name, {}):
+            raise RuleDataError(
+                f"{juris.alias} overrides the parameter twice",
+                f"{juris.alias} 重复覆盖该参数",
+                file=p.source,
+                rule=p.name,
+            )
+        self._check_versions(p)
+        self.overrides.setdefault(p.name, {})[juris.code] = p
+
+    def _check_parameter(self, p: Parameter, juris: Jurisdiction) -> None:
         if p.name in self.parameters:
             raise RuleDataError(
                 "parameter is defined twice", "参数重复定义", file=p.source, rule=p.name
             )
+        self._check_versions(p)
+        self.parameters[p.name] = p
+
+    @staticmethod
+    def _check_versions(p: Parameter) -> None:
         for i, a in enumerate(p.versions):
             for b in p.versions[i + 1 :]:
                 if _conflicting_ranges(a, b):
@@ -278,7 +435,6 @@ class Catalogue:
                         file=p.source,
                         rule=p.name,
                     )
-        self.parameters[p.name] = p
 
     def _check_rule(self, rule: Rule) -> None:
         juris = self.jurisdictions[rule.jurisdiction]
@@ -296,7 +452,7 @@ class Catalogue:
             p = self.parameters.get(name)
             return None if p is None else (p.versions[0].value, p.unit)
 
-        problems = condition_problems(rule.when, resolve)
+        problems = condition_problems(rule.when, resolve, slots=True)
         if problems:
             fail("; ".join(problems), "条件有误：" + "；".join(problems))
         for slot, value in rule.then.items():
@@ -348,6 +504,38 @@ class Catalogue:
         for node in sorted(edges):
             if node not in state:
                 visit(node, [node])
+
+    def _check_strata(self, by_id: Mapping[str, list[Rule]]) -> None:
+        """Refuse rules that depend on their own conclusions through the slots they read, in
+        each jurisdiction chain (all versions of a rule taken together)."""
+        readers = {rid: {s for v in vs for s in _reads(v.when)[1]} for rid, vs in by_id.items()}
+        if not any(readers.values()):
+            return
+        for leaf in sorted(self.jurisdictions):
+            chain = {leaf, *self._ancestors(leaf)}
+            ids = [rid for rid, vs in by_id.items() if vs[0].jurisdiction in chain]
+            graph = _dependencies(
+                {rid: readers[rid] for rid in ids},
+                {rid: {s for v in by_id[rid] for s in v.then} for rid in ids},
+                {rid: {t for v in by_id[rid] for t in v.exception_to} for rid in ids},
+            )
+            try:
+                graphlib.TopologicalSorter(graph).prepare()
+            except graphlib.CycleError as error:
+                cycle: list[str] = error.args[1]
+                steps = [
+                    f"{b} reads {graph[b][a]} (set by {a})" for a, b in itertools.pairwise(cycle)
+                ]
+                steps_zh = [
+                    f"{b} 读取 {graph[b][a]}（由 {a} 决定）" for a, b in itertools.pairwise(cycle)
+                ]
+                first = by_id[cycle[1]][0]
+                raise RuleDataError(
+                    "rules read each other's conclusions in a cycle: " + "; ".join(steps),
+                    "规则相互读取结论，形成循环：" + "；".join(steps_zh),
+                    file=first.source,
+                    rule=first.id,
+                ) from None
 
     # -- lookup -----------------------------------------------------------------------------
 
@@ -403,20 +591,48 @@ class Catalogue:
             i for i, r in enumerate(self.rules) if r.jurisdiction in codes and r.in_force(as_of)
         )
         params = tuple(
-            (p.name, p.versions.index(v))
-            for p in self.parameters.values()
-            if p.jurisdiction in codes and (v := p.at(as_of)) is not None
+            (name, p.jurisdiction, p.versions.index(v))
+            for name, (p, v) in self._parameters_in_force(chain, as_of).items()
         )
         return (chain[-1].code, rules, params)
 
+    def _parameters_in_force(
+        self, chain: Sequence[Jurisdiction], as_of: date
+    ) -> dict[str, tuple[Parameter, ParameterVersion]]:
+        """Each parameter of the chain with the version in force: the deepest jurisdiction's
+        (an override) where it has one in force, else the parameter's own."""
+        in_force: dict[str, tuple[Parameter, ParameterVersion]] = {}
+        codes = [j.code for j in chain]
+        for p in self.parameters.values():
+            if p.jurisdiction not in codes:
+                continue
+            overrides = self.overrides.get(p.name, {})
+            for code in reversed(codes):
+                given = overrides.get(code) if code != p.jurisdiction else p
+                version = given.at(as_of) if given is not None else None
+                if given is not None and version is not None:
+                    in_force[p.name] = (given, version)
+                    break
+                if code == p.jurisdiction:
+                    break
+        return in_force
+
     def _build(self, chain: Sequence[Jurisdiction], as_of: date) -> Rulebook:
         depth = {j.code: i for i, j in enumerate(chain)}
-        in_force: dict[str, tuple[Parameter, ParameterVersion]] = {}
-        for p in self.parameters.values():
-            if p.jurisdiction in depth:
-                version = p.at(as_of)
-                if version is not None:
-                    in_force[p.name] = (p, version)
+        in_force = self._parameters_in_force(chain, as_of)
+        uses = {
+            name: ParameterUse(
+                value=v.value,
+                jurisdiction=p.jurisdiction,
+                citation=v.citation,
+                overrides=(
+                    None
+                    if p.jurisdiction == self.parameters[name].jurisdiction
+                    else self.parameters[name].jurisdiction
+                ),
+            )
+            for name, (p, v) in in_force.items()
+        }
         bound: list[BoundRule] = []
         for rule in self.rules:
             if rule.jurisdiction not in depth or not rule.in_force(as_of):
@@ -432,6 +648,7 @@ class Catalogue:
                     rule=rule.id,
                 )
             values = {n: in_force[n][1].value for n in refs}
+            facts, slots = _reads(rule.when)
             bound.append(
                 BoundRule(
                     rule=rule,
@@ -443,10 +660,20 @@ class Catalogue:
                         for slot, v in rule.then.items()
                     },
                     depth=depth[rule.jurisdiction],
-                    parameters=tuple(sorted(values.items())),
-                    facts=tuple(dict.fromkeys(_top_paths(rule.when))),
+                    parameters=tuple(sorted((n, uses[n]) for n in values)),
+                    facts=facts,
+                    slots=slots,
                     condition_text=render(rule.when),
                 )
             )
-        bound.sort(key=lambda b: (b.depth, b.id))
+        graph = _dependencies(
+            {b.id: b.slots for b in bound},
+            {b.id: b.then for b in bound},
+            {b.id: b.rule.exception_to for b in bound},
+        )
+        stratum: dict[str, int] = {}
+        for rid in graphlib.TopologicalSorter(graph).static_order():
+            stratum[rid] = 1 + max((stratum[d] for d in graph.get(rid, ())), default=-1)
+        bound = [attrs.evolve(b, stratum=stratum[b.id]) for b in bound]
+        bound.sort(key=lambda b: (b.stratum, b.depth, b.id))
         return Rulebook(chain, as_of, bound, in_force)

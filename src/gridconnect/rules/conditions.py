@@ -7,6 +7,9 @@ A condition is a tree of :class:`Cmp` (compare a fact with a literal or a parame
 Semantics, identical in both engines:
 
 * a comparison with an absent optional fact is false; ``not`` is classical negation;
+* a test on an *unknown* fact is unknown, and ``and``/``or``/``not`` follow Kleene's
+  three-valued logic (the rulebook compiles each condition twice for that, see
+  :func:`three_valued`);
 * ``every`` over an empty list is true and ``any`` over an empty list is false;
 * values are compared only with values of the same type (checked when a rule is loaded).
 
@@ -17,6 +20,9 @@ In TOML a condition is written as inline tables::
       { fact = "capacity.kw", le = { param = "cn.zero_investment_cap_kw" } },
       { not = { any = "works.crossings", in = ["urban_main_road"] } },
     ] }
+
+A condition reads another rule's conclusion with ``slot`` in place of ``fact``
+(``{ slot = "supply", eq = "low_voltage" }``); its path is then ``slot:supply``.
 """
 
 from __future__ import annotations
@@ -27,10 +33,11 @@ from typing import Any, Literal, TypeAlias
 
 import attrs
 
-from gridconnect.rules.facts import FACTS, FactType
+from gridconnect.rules.facts import FACTS, SLOT_PREFIX, FactType, slot_fact_type
 
 __all__ = [
     "TRUE",
+    "UNKNOWN_PREFIX",
     "And",
     "Cmp",
     "Condition",
@@ -45,6 +52,7 @@ __all__ = [
     "nnf",
     "parse_condition",
     "render",
+    "three_valued",
     "walk",
 ]
 
@@ -141,6 +149,8 @@ def parse_condition(data: Any, at: str = "when") -> Condition:
 
     >>> parse_condition({"fact": "capacity.kw", "le": 160})
     Cmp(path='capacity.kw', op='le', value=160)
+    >>> parse_condition({"slot": "supply", "eq": "low_voltage"})
+    Cmp(path='slot:supply', op='eq', value='low_voltage')
     >>> parse_condition({"not": {"any": "works.crossings", "eq": "railway"}})
     Not(item=Quant(kind='any', path='works.crossings', where=Cmp(path='', op='eq', value='railway')))
     """
@@ -171,13 +181,17 @@ def parse_condition(data: Any, at: str = "when") -> Condition:
             else:
                 where = _parse_test("", rest, at)
             return Quant("any" if kind == "any" else "every", path, where)
-    if "fact" in data:
-        path = data["fact"]
-        if not isinstance(path, str):
-            raise ConditionSyntaxError("'fact' must be a dotted path", at)
-        return _parse_test(path, {k: v for k, v in data.items() if k != "fact"}, at)
+    for key in ("fact", "slot"):
+        if key in data:
+            path = data[key]
+            if not isinstance(path, str) or ":" in path:
+                raise ConditionSyntaxError(f"{key!r} must be a dotted path", at)
+            if key == "slot":
+                path = SLOT_PREFIX + path
+            return _parse_test(path, {k: v for k, v in data.items() if k != key}, at)
     raise ConditionSyntaxError(
-        "expected one of: fact, and, or, not, any, every; found " + ", ".join(sorted(keys)), at
+        "expected one of: fact, slot, and, or, not, any, every; found " + ", ".join(sorted(keys)),
+        at,
     )
 
 
@@ -246,8 +260,11 @@ def condition_problems(
     cond: Condition,
     resolve: Callable[[str], tuple[Any, str | None] | None],
     facts: Mapping[str, FactType] = FACTS,
+    *,
+    slots: bool = False,
 ) -> list[str]:
-    """Type-check a condition against the fact table.
+    """Type-check a condition against the fact table (and, with ``slots``, the slots it reads
+    as ``slot:<slot>``).
 
     ``resolve(name)`` returns a parameter's ``(some value, unit)`` or ``None`` if it is unknown.
     Returns readable problems; an empty list means the condition is well typed.
@@ -260,6 +277,17 @@ def condition_problems(
                 if item is None:
                     problems.append("an empty fact path is only allowed inside any/every")
                 return item
+            if path.startswith(SLOT_PREFIX) and scope is facts:
+                slot = path[len(SLOT_PREFIX) :]
+                stype = slot_fact_type(slot) if slots else None
+                if stype is None:
+                    problems.append(
+                        f"no slot {slot!r} that a condition can read (time limits and notes "
+                        "are not readable)"
+                        if slots
+                        else f"slot {slot!r} cannot be read here"
+                    )
+                return stype
             ftype = scope.get(path)
             if ftype is None:
                 near = ", ".join(sorted(p for p in scope if p.split(".")[0] == path.split(".")[0]))
@@ -340,6 +368,39 @@ def nnf(cond: Condition, negate: bool = False) -> Condition:
         return Or((Present(cond.path, False), Cmp(cond.path, NEGATED[cond.op], cond.value)))
     # not (x in values): absent, or different from each value
     return Or((Present(cond.path, False), And(tuple(Cmp(cond.path, "ne", v) for v in cond.values))))
+
+
+UNKNOWN_PREFIX = "unknown:"
+"""The boolean fact ``unknown:<path>`` says whether ``<path>`` is unknown (three-valued matching)."""
+
+
+def three_valued(cond: Condition, unknowable: Callable[[str], bool]) -> tuple[Condition, Condition]:
+    """Kleene's three-valued logic with two classical evaluations: ``(must, may)``.
+
+    In negation normal form a condition is monotone in its tests, so it is *true* when it holds
+    with every test on an unknown fact taken as false (``must``), *false* when it fails with
+    every such test taken as true (``may``), and *unknown* otherwise. Each test on a path for
+    which ``unknowable(path)`` holds is guarded by the boolean fact ``unknown:<path>``; for an
+    application with nothing unknown both are the classical condition.
+
+    >>> must, may = three_valued(parse_condition({"fact": "capacity.kw", "le": 160}),
+    ...                          lambda p: p == "capacity.kw")
+    >>> render(must), render(may)
+    ('unknown:capacity.kw = false and capacity.kw ≤ 160', 'unknown:capacity.kw = true or capacity.kw ≤ 160')
+    """
+
+    def guard(node: Condition, must: bool) -> Condition:
+        if isinstance(node, And | Or):
+            return type(node)(tuple(guard(i, must) for i in node.items))
+        if isinstance(node, Cmp | In | Present | Quant) and node.path and unknowable(node.path):
+            flag = UNKNOWN_PREFIX + node.path
+            if must:
+                return And((Cmp(flag, "eq", False), node))
+            return Or((Cmp(flag, "eq", True), node))
+        return node
+
+    normal = nnf(cond)
+    return guard(normal, True), guard(normal, False)
 
 
 def _show(value: Scalar | ParamRef) -> str:

@@ -3,6 +3,14 @@
 Rules never see the model objects. They see this table of dotted paths, each with a declared
 type, so a rule file can be checked when it is loaded (a path that does not exist, a capacity
 compared with a date, an enum value that is not one) and so both engines read the same values.
+
+A fact has a value, is *absent* (an optional fact the application leaves out on purpose, such as
+a requested voltage the applicant leaves to the utility: a known answer), or is *unknown*: the
+application does not say and it cannot be derived (a capacity in kVA without a power factor has
+no kW figure; an organisation that does not state its ownership). Only the facts marked
+``unknowable`` can be unknown; the rules' tests on them are then unknown too (three-valued
+logic, see :mod:`gridconnect.decision`). Conditions may also read *slots*, the conclusions of
+other rules, under the path ``slot:<slot>`` (:func:`fact_type` types them).
 """
 
 from __future__ import annotations
@@ -27,8 +35,9 @@ from gridconnect.model.enums import (
     Utility,
     VoltageLevel,
 )
+from gridconnect.rules.slots import slot_type
 
-__all__ = ["FACTS", "FactType", "Facts", "facts_of"]
+__all__ = ["FACTS", "SLOT_PREFIX", "FactType", "Facts", "fact_type", "facts_of", "slot_fact_type"]
 
 Kind = Literal["enum", "number", "date", "bool", "text", "list", "records"]
 
@@ -43,6 +52,7 @@ class FactType:
     item: FactType | None = None  # of a list
     fields: Mapping[str, FactType] | None = None  # of each record in a list of records
     optional: bool = False
+    unknowable: bool = False  # the application may leave it unknown (see the module docs)
     doc: str = ""
 
     @property
@@ -65,8 +75,8 @@ def _enum(cls: type[Any], doc: str, optional: bool = False) -> FactType:
     return FactType(kind="enum", values=frozenset(m.value for m in cls), optional=optional, doc=doc)
 
 
-def _num(unit: str, doc: str) -> FactType:
-    return FactType(kind="number", unit=unit, doc=doc)
+def _num(unit: str, doc: str, unknowable: bool = False) -> FactType:
+    return FactType(kind="number", unit=unit, unknowable=unknowable, doc=doc)
 
 
 def _date(doc: str) -> FactType:
@@ -83,12 +93,20 @@ _CROSSINGS = FactType(kind="list", item=_enum(Crossing, "what is crossed"))
 FACTS: Mapping[str, FactType] = {
     "applied_on": FactType(kind="date", doc="date of application"),
     "applicant.kind": _enum(ApplicantKind, "resident, small/micro enterprise, ..."),
-    "applicant.ownership": _enum(Ownership, "ownership of an organisation", optional=True),
+    "applicant.ownership": FactType(
+        kind="enum",
+        values=frozenset(m.value for m in Ownership),
+        optional=True,
+        unknowable=True,
+        doc="ownership of an organisation (absent for a resident, unknown if not stated)",
+    ),
     "site.division": FactType(kind="text", doc="GB/T 2260 code of the site"),
     "site.area": _enum(Area, "urban or rural"),
     "service": _enum(ServiceKind, "what is applied for"),
-    "capacity.kw": _num("kW", "requested capacity in kW"),
-    "capacity.kva": _num("kVA", "requested capacity in kVA"),
+    "capacity.kw": _num("kW", "requested capacity in kW (unknown: kVA without power factor)", True),
+    "capacity.kva": _num(
+        "kVA", "requested capacity in kVA (unknown: kW without power factor)", True
+    ),
     "voltage.requested": _enum(VoltageLevel, "requested supply voltage", optional=True),
     "voltage.requested_class": FactType(
         kind="enum",
@@ -131,14 +149,45 @@ FACTS: Mapping[str, FactType] = {
 """Every fact path a rule may read, with its type."""
 
 
+SLOT_PREFIX = "slot:"
+"""Conditions read the conclusion of a slot under this prefix: ``slot:supply``."""
+
+
+def slot_fact_type(slot: str) -> FactType | None:
+    """The type of a slot read as a fact, or None if the slot does not exist or cannot be read
+    (time limits and notes are not values a condition can test).
+
+    >>> slot_fact_type("supply").values == frozenset({"low_voltage", "high_voltage"})
+    True
+    >>> slot_fact_type("stage.whole_process") is None
+    True
+    """
+    stype = slot_type(slot)
+    if stype is None or stype.kind in ("limit", "text"):
+        return None
+    doc = f"the decided {slot}"
+    if stype.kind == "enum":
+        return FactType(kind="enum", values=stype.values, optional=True, unknowable=True, doc=doc)
+    if stype.kind == "int":
+        return FactType(kind="number", unit="count", optional=True, unknowable=True, doc=doc)
+    return FactType(kind="bool", optional=True, unknowable=True, doc=doc)
+
+
+def fact_type(path: str) -> FactType | None:
+    """The type of an application fact or of a slot read as ``slot:<slot>``; None if unknown."""
+    if path.startswith(SLOT_PREFIX):
+        return slot_fact_type(path[len(SLOT_PREFIX) :])
+    return FACTS.get(path)
+
+
 @attrs.frozen
 class Facts:
     """The facts of one application. ``values`` maps every path of :data:`FACTS` to a value
-    (``None`` when an optional fact is absent) except facts that cannot be derived, which are
-    listed in ``unavailable`` with the reason."""
+    (``None`` when an optional fact is absent, and for an unknown fact); ``unknown`` names the
+    facts the application leaves unknown."""
 
     values: Mapping[str, Any]
-    unavailable: Mapping[str, UnitError]
+    unknown: frozenset[str]
 
 
 def _number(value: Any) -> float:
@@ -147,7 +196,7 @@ def _number(value: Any) -> float:
 
 def facts_of(app: Application) -> Facts:
     """Derive the facts of an application. Numbers become floats, dates stay dates."""
-    unavailable: dict[str, UnitError] = {}
+    unknown: set[str] = set()
     values: dict[str, Any] = {}
     for path, convert in (
         ("capacity.kw", app.capacity.kilowatts),
@@ -155,11 +204,12 @@ def facts_of(app: Application) -> Facts:
     ):
         try:
             values[path] = _number(convert(app.power_factor))
-        except UnitError as error:
-            # Kept without its traceback: that would hold this frame and its callers' (a batch
-            # chunk's output among them) until the cycle collector runs. Raising it again
-            # where a rule reads the fact gives it a traceback from there.
-            unavailable[path] = error.with_traceback(None)
+        except UnitError:
+            values[path] = None
+            unknown.add(path)
+    applicant = app.applicant
+    if applicant.ownership is None and applicant.kind is not ApplicantKind.RESIDENT:
+        unknown.add("applicant.ownership")
     project = app.project
     docs = app.documents
     segments = app.works.segments
@@ -167,9 +217,7 @@ def facts_of(app: Application) -> Facts:
         {
             "applied_on": app.applied_on,
             "applicant.kind": app.applicant.kind.value,
-            "applicant.ownership": (
-                app.applicant.ownership.value if app.applicant.ownership else None
-            ),
+            "applicant.ownership": applicant.ownership.value if applicant.ownership else None,
             "site.division": app.site.division.value,
             "site.area": app.site.area.value,
             "service": app.service.value,
@@ -209,4 +257,4 @@ def facts_of(app: Application) -> Facts:
     ):
         when: date | None = getattr(project, name) if project else None
         values[f"project.{name}"] = when
-    return Facts(values=values, unavailable=unavailable)
+    return Facts(values=values, unknown=frozenset(unknown))

@@ -31,7 +31,7 @@ from hypothesis import strategies as st
 
 from gridconnect.api import evaluate
 from gridconnect.decision import Decision
-from gridconnect.errors import ConflictError, GridconnectError, UnitError
+from gridconnect.errors import ConflictError, GridconnectError
 from gridconnect.model.application import Application
 from gridconnect.registry import Registry, default_registry
 from gridconnect.rules.catalogue import NATIONAL, Rulebook
@@ -131,8 +131,6 @@ def check_conformance(
             full = evaluate(app, engine=engine, registry=reg)
             national_book = catalogue.rulebook(NATIONAL, app.applied_on)
             national = evaluate_on(app, national_book)
-        except UnitError:
-            return
         except ConflictError as error:
             key = ("conflict", error.slot)
             if key not in seen:
@@ -153,21 +151,10 @@ def check_conformance(
                 findings.append(Finding("national floor", problem, _json(app)))
 
     def evaluate_on(app: Application, book: Rulebook) -> Decision:
-        from gridconnect.api import get_engine
-        from gridconnect.decision import decide
-        from gridconnect.rules.facts import facts_of
+        from gridconnect.api import get_engine, match_rulebook
 
-        facts = dict(facts_of(app).values)
-        return decide(
-            application_id=app.id,
-            applied_on=app.applied_on,
-            approval_filed_on=app.works.approval_filed_on,
-            facts=facts,
-            rulebook=book,
-            matched=book.matcher(get_engine(engine)).match(facts),
-            engine=engine,
-            calendar=reg.calendar(NATIONAL, strict=False),
-        )
+        calendar = reg.calendar(NATIONAL, strict=False)
+        return match_rulebook(app, book, get_engine(engine), calendar).decide()
 
     explore()
     return findings

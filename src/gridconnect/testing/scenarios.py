@@ -3,7 +3,9 @@
 A scenario file (``scenarios/*.toml`` in a plugin's test folder) lists cases: an application
 (a path relative to the file, or an inline table), an optional as-of date and engine, and the
 conclusions expected. Slots not listed are not checked; ``absent`` says a slot must stay
-undecided::
+undecided; ``undetermined`` lists exactly the slots that must wait on unknown facts, and
+``questions`` exactly the application fields the decision must ask for (both default to none
+being checked)::
 
     [[scenario]]
     name = "Guangzhou: 180 kW small enterprise is low voltage and 三零"
@@ -57,6 +59,8 @@ class Scenario:
     engine: str | None = None
     trace_includes: tuple[str, ...] = ()
     bundle: Mapping[str, Any] = attrs.field(factory=dict)
+    undetermined: tuple[str, ...] | None = None
+    questions: tuple[str, ...] | None = None
 
 
 class ScenarioMismatchError(AssertionError):
@@ -101,6 +105,8 @@ def load_scenarios(path: str | Path) -> Iterator[Scenario]:
             "absent",
             "trace_includes",
             "bundle",
+            "undetermined",
+            "questions",
         }
         if unknown:
             raise RuleDataError(
@@ -133,7 +139,14 @@ def load_scenarios(path: str | Path) -> Iterator[Scenario]:
             as_of=case.get("as_of"),
             engine=case.get("engine"),
             trace_includes=tuple(case.get("trace_includes", ())),
+            undetermined=_names(case, "undetermined"),
+            questions=_names(case, "questions"),
         )
+
+
+def _names(case: Mapping[str, Any], key: str) -> tuple[str, ...] | None:
+    value = case.get(key)
+    return None if value is None else tuple(sorted(value))
 
 
 def _bundle_value(plan: Mapping[str, Any], key: str) -> Any:
@@ -172,7 +185,19 @@ def check_scenario(scenario: Scenario, registry: Registry | None = None) -> Deci
         if slot in decision.conclusions:
             c = decision.conclusions[slot]
             problems.append(f"{slot}: expected no decision, got {_plain(c.value)!r} by {c.rule}")
-    matched = {t.rule for t in decision.trace}
+    if scenario.undetermined is not None:
+        got_slots = tuple(sorted(decision.undetermined))
+        if got_slots != scenario.undetermined:
+            problems.append(
+                f"undetermined: expected {list(scenario.undetermined)}, got {list(got_slots)}"
+            )
+    if scenario.questions is not None:
+        got_paths = tuple(sorted(q.path for q in decision.questions))
+        if got_paths != scenario.questions:
+            problems.append(
+                f"questions: expected {list(scenario.questions)}, got {list(got_paths)}"
+            )
+    matched = {t.rule for t in decision.trace if t.outcome != "unknown"}
     for rule in scenario.trace_includes:
         if rule not in matched:
             problems.append(f"rule {rule} was expected to match but did not")
