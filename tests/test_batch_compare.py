@@ -21,7 +21,8 @@ from gridconnect.registry import Registry
 
 # A what-if rules file for Guangzhou: the 三零 cap for small/micro enterprises raised from
 # 200 kW (the parameter guangzhou.low_voltage_cap_kw) to 250 kW, by a rule with its own
-# parameter that is an exception to the installed rule.
+# parameter that is an exception to the installed rule. It sets the track only: the supply (and
+# the procedures that follow from it) stay as the installed rules decide them.
 WHAT_IF = """
 jurisdiction = "440100"
 
@@ -46,7 +47,7 @@ when = { and = [
   { fact = "capacity.kw", le = { param = "guangzhou.what_if_cap_kw" } },
   { or = [ { fact = "voltage.requested_class", eq = "low" }, { fact = "voltage.requested", present = false } ] },
 ] }
-then = { track = "three_zero", procedure_steps = 2 }
+then = { track = "three_zero" }
 citation = { ref = "what_if" }
 """
 

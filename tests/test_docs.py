@@ -281,7 +281,9 @@ def test_the_toml_examples_of_the_howtos_are_valid_rule_data() -> None:
                 rules = [*rules, data]
             for rule in rules:
                 if "when" in rule:
-                    problems = condition_problems(parse_condition(rule["when"]), resolve)
+                    problems = condition_problems(
+                        parse_condition(rule["when"]), resolve, slots=True
+                    )
                     assert not problems, f"{page.name}: {problems}"
                 for slot in rule.get("then", {}):
                     assert slot_type(slot) is not None, f"{page.name}: unknown slot {slot}"

@@ -264,7 +264,8 @@ def test_the_derivation_groups_rules_by_jurisdiction_depth(
 def test_an_agreeing_rule_is_drawn_as_agreeing(
     huangpu: tuple[Application, Decision], rules_file: Callable[[str], Path]
 ) -> None:
-    """A local rule of Huangpu that sets the same number of procedures as Huangpu's own."""
+    """A local rule of Huangpu that sets the same number of procedures as Huangpu's own (reading
+    the supply as it does, so it sorts after it in the same stratum)."""
     path = rules_file(
         """
 jurisdiction = "440112"
@@ -273,6 +274,7 @@ jurisdiction = "440112"
 id = "guangzhou.huangpu.zz_agrees.steps"
 title = { en = "Two procedures, again", zh = "两个环节" }
 effective_from = 2021-01-01
+when = { slot = "supply", eq = "high_voltage" }
 then = { procedure_steps = 2 }
 citation = { title = "A test source", issuer = "tests", confidence = "primary" }
 """

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import attrs
 import pytest
+from test_precedence import CHAIN, EXAMPLES, Plugin, make_rule
 
 from gridconnect.api import evaluate, questions
 from gridconnect.errors import ConflictError, RuleDataError
@@ -19,7 +20,6 @@ from gridconnect.rules.catalogue import Catalogue, Jurisdiction
 from gridconnect.rules.conditions import parse_condition
 from gridconnect.rules.loader import RuleSource, parse_rules
 from gridconnect.rules.model import Limit, Rule, Text
-from test_precedence import CHAIN, EXAMPLES, Plugin, make_rule
 
 BEFORE_NATIONAL = date(2019, 6, 3)  # no national rule is in force yet
 ENGINES = ["reference", "durable"]
@@ -94,17 +94,21 @@ def test_a_rule_reads_what_an_earlier_stratum_decided(resident: Application, eng
     assert [t.stratum for t in decision.trace] == [0, 1, 2]
     # the chain: each conclusion read names the rule that decided it
     track_read = by_rule["fs.limit.one_day"].slots["track"]
-    assert track_read is not None and track_read.rule == "gd.track.three_zero"
+    assert track_read is not None
+    assert track_read.rule == "gd.track.three_zero"
     supply_read = by_rule["gd.track.three_zero"].slots["supply"]
-    assert supply_read is not None and supply_read.rule == "gd.supply.low"
+    assert supply_read is not None
+    assert supply_read.rule == "gd.supply.low"
 
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_a_slot_no_rule_decides_is_absent_not_unknown(resident: Application, engine: str) -> None:
     big = attrs.evolve(resident, capacity=Capacity(value=Decimal(500), unit=CapacityUnit.KW))
     decision = evaluate(big, engine=engine, registry=registry(TRACK, SUPPLY_LOW))
-    assert decision.supply is None and decision.track is None
-    assert decision.complete and not decision.questions
+    assert decision.supply is None
+    assert decision.track is None
+    assert decision.complete
+    assert not decision.questions
 
 
 def test_a_cycle_through_slots_is_refused_naming_every_rule_and_slot() -> None:
@@ -117,7 +121,8 @@ def test_a_cycle_through_slots_is_refused_naming_every_rule_and_slot() -> None:
     with pytest.raises(RuleDataError) as caught:
         catalogue(a, b)
     message = str(caught.value)
-    assert "cycle" in message and "循环" in message
+    assert "cycle" in message
+    assert "循环" in message
     for name in ("gd.a", "fs.b", "supply", "track"):
         assert name in message
 
@@ -129,7 +134,7 @@ def test_a_rule_reading_its_own_slot_is_a_cycle() -> None:
         {"track": "standard"},
         when=when({"slot": "track", "present": False}),
     )
-    with pytest.raises(RuleDataError, match="gd.selfish reads track"):
+    with pytest.raises(RuleDataError, match=r"gd\.selfish reads track"):
         catalogue(selfish)
 
 
@@ -202,7 +207,8 @@ def test_an_unknown_fact_leaves_undetermined_only_what_depends_on_it(
     assert question.facts == ("capacity.kw",)
     assert question.slots == ("stage.whole_process", "supply", "track")
     assert question.rules == ("gd.supply.high", "gd.supply.low")
-    assert question.prompt.zh and question.prompt.en
+    assert question.prompt.zh
+    assert question.prompt.en
     outcomes = {t.rule: t.outcome for t in decision.trace}
     assert outcomes == {
         "gd.steps": "won",
@@ -221,8 +227,10 @@ def test_the_answer_settles_the_question(resident: Application, engine: str) -> 
     reg = registry(SUPPLY_LOW, SUPPLY_HIGH, TRACK, LIMIT)
     answered = attrs.evolve(kva(resident, 180), power_factor=Decimal("0.85"))  # 153 kW
     decision = evaluate(answered, engine=engine, registry=reg)
-    assert decision.complete and not decision.questions
-    assert decision.supply == "low_voltage" and decision.track == "three_zero"
+    assert decision.complete
+    assert not decision.questions
+    assert decision.supply == "low_voltage"
+    assert decision.track == "three_zero"
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -237,7 +245,8 @@ def test_a_fact_no_rule_reads_is_never_asked(resident: Application, engine: str)
         kva(resident, 1250, VoltageLevel.KV10), engine=engine, registry=registry(by_voltage)
     )
     assert decision.supply == "high_voltage"
-    assert decision.complete and decision.questions == ()
+    assert decision.complete
+    assert decision.questions == ()
     assert questions(kva(resident, 1250, VoltageLevel.KV10), registry=registry(by_voltage)) == ()
 
 
@@ -249,7 +258,8 @@ def test_an_unknown_rule_that_agrees_does_not_undetermine(
     decision = evaluate(
         kva(resident, 180), engine=engine, registry=registry(always_low, SUPPLY_LOW)
     )
-    assert decision.supply == "low_voltage" and decision.complete
+    assert decision.supply == "low_voltage"
+    assert decision.complete
     assert decision.conclusions["supply"].rule == "gd.supply.always_low"
 
 
@@ -315,7 +325,8 @@ def test_not_of_an_unknown_test_is_unknown(resident: Application, engine: str) -
         ),
     )
     decided = evaluate(kva(resident, 180), engine=engine, registry=registry(either))
-    assert decided.value("zero_investment") is True and decided.complete
+    assert decided.value("zero_investment") is True
+    assert decided.complete
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -432,3 +443,37 @@ def test_an_override_needs_a_parameter_above_and_its_unit() -> None:
     )
     with pytest.raises(RuleDataError, match="unless they override"):
         catalogue(sources=(_rules(upwards), _rules(province)))
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_decision_json_with_questions_fits_its_published_schema(
+    resident: Application, engine: str
+) -> None:
+    import json
+
+    jsonschema = pytest.importorskip("jsonschema")
+    from gridconnect.decision import decision_schema
+
+    reg = registry(SUPPLY_LOW, SUPPLY_HIGH, TRACK, LIMIT)
+    for app in (resident, kva(resident, 180)):
+        data = json.loads(evaluate(app, engine=engine, registry=reg).to_json())
+        jsonschema.validate(data, decision_schema())
+    for path in EXAMPLES:
+        from gridconnect.model.codec import load_file
+
+        shipped = json.loads(evaluate(load_file(path, Application), engine=engine).to_json())
+        jsonschema.validate(shipped, decision_schema())
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_slot_no_rule_of_the_rulebook_sets_is_absent(resident: Application, engine: str) -> None:
+    """Found by the agreement property: the reader lands in stratum 0 with nothing before it."""
+    reader = make_rule(
+        "gd.reader",
+        "440000",
+        {"track": "standard"},
+        when=when({"slot": "supply", "present": False}),
+    )
+    decision = evaluate(resident, engine=engine, registry=registry(reader))
+    assert decision.track == "standard"
+    assert decision.complete

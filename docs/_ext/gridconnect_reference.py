@@ -332,11 +332,12 @@ def render_uncertain(catalogue: Catalogue) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
-def _fact_rows(path: str, ftype: FactType) -> Iterator[tuple[str, str, str, str]]:
+def _fact_rows(path: str, ftype: FactType) -> Iterator[tuple[str, str, str, str, str]]:
     yield (
         literal(path),
         esc(ftype.describe()),
         "yes" if ftype.optional else "no",
+        "yes" if ftype.unknowable else "no",
         esc(ftype.doc) if ftype.doc else "",
     )
     if ftype.kind == "records" and ftype.fields:
@@ -353,9 +354,11 @@ def _table(header: tuple[str, ...], rows: Iterable[tuple[str, ...]], widths: str
 
 
 def render_facts(facts: Mapping[str, FactType] = FACTS) -> str:
-    """The fact table: every path a rule may read, its type, and whether it may be absent."""
+    """The fact table: every path a rule may read, its type, and whether it may be absent or
+    unknown."""
     rows = [row for path, ftype in facts.items() for row in _fact_rows(path, ftype)]
-    return "\n".join(_table(("Fact path", "Type", "May be absent", "Meaning"), rows, "3 4 1 4"))
+    header = ("Fact path", "Type", "May be absent", "May be unknown", "Meaning")
+    return "\n".join(_table(header, rows, "3 4 1 1 4"))
 
 
 def _slot_type(stype: SlotType) -> str:

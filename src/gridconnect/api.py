@@ -191,6 +191,8 @@ def match_rulebook(
     facts for the next; a stratum that reads something unknown is matched three-valued."""
     facts = facts_of(application)
     values: dict[str, Any] = dict(facts.values)
+    # A slot no earlier stratum decides (no rule of the rulebook sets it) is absent.
+    values.update(dict.fromkeys((SLOT_PREFIX + s for s in book.slot_reads), None))
     unknown_facts = facts.unknown & book.reads
     matched: list[int] = []
     maybe: list[int] = []

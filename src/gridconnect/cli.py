@@ -19,12 +19,21 @@ from gridconnect._cli_support import FORMAT, emit, guarded, parse_date, registry
 from gridconnect.api import ENGINES, evaluate, plan_for
 from gridconnect.bundle import bundle_schema
 from gridconnect.calendar import national_calendar
-from gridconnect.decision import decision_schema
+from gridconnect.decision import Decision, decision_schema
 from gridconnect.errors import (
     InputError,
 )
+from gridconnect.interview import (
+    apply_answer,
+    load_application_json,
+    pending,
+    render_interview,
+    run_interview,
+    save_application,
+    split_answer,
+)
 from gridconnect.model.application import Application
-from gridconnect.model.codec import dumps, load_file
+from gridconnect.model.codec import dumps, load_file, structure
 from gridconnect.model.schema import application_schema
 from gridconnect.render import render_bundle, render_decision, render_explanation
 from gridconnect.rules.conditions import render
@@ -157,6 +166,99 @@ def evaluate_cmd(
         emit([d.to_dict() for d in decisions] if len(decisions) > 1 else decisions[0].to_dict())
         return
     click.echo("\n\n".join(render_decision(d, lang) for d in decisions))
+
+
+def _answer_items(_: Any, __: Any, items: Sequence[str]) -> tuple[tuple[str, Any], ...]:
+    """A click callback: each ``PATH=VALUE`` of ``--answer`` as (path, value)."""
+    try:
+        return tuple(split_answer(item) for item in items)
+    except ValueError as error:
+        raise click.BadParameter(
+            f"{str(error)!r} is not PATH=VALUE / 应为 字段路径=值（如 power_factor=0.9）"
+        ) from None
+
+
+def _prompt(text: str) -> str | None:
+    """What the user types after ``text``; None at the end of input (or on Ctrl-C)."""
+    try:
+        answer: str = click.prompt(text, default="", show_default=False, prompt_suffix=": ")
+    except click.Abort:
+        click.echo()
+        return None
+    return answer
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option(
+    "--answer",
+    "answers",
+    multiple=True,
+    metavar="PATH=VALUE",
+    callback=_answer_items,
+    help="Set the application field PATH (dotted, e.g. applicant.ownership) before asking; "
+    "VALUE is read as JSON if it parses, else as text; repeatable.",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False),
+    help="Write the application with its answers to this file (atomically).",
+)
+@click.option(
+    "--as-of", callback=parse_date, help="Rules in force on this date (default: date applied)."
+)
+@click.option(
+    "--engine",
+    type=click.Choice(ENGINES),
+    default=None,
+    help="Rules engine (default: durable, or reference where it cannot be imported).",
+)
+@FORMAT
+@click.option(
+    "--lang",
+    type=click.Choice(["zh", "en"]),
+    default="zh",
+    show_default=True,
+    help="Language of the questions and the decision.",
+)
+@click.pass_context
+@guarded()
+def ask(
+    ctx: click.Context,
+    file: str,
+    answers: tuple[tuple[str, Any], ...],
+    out: str | None,
+    as_of: date | None,
+    engine: str | None,
+    fmt: str,
+    lang: str,
+) -> None:
+    """Ask only the questions that could change the decision, then print it.
+
+    With --format json nothing is asked: the questions, the undetermined slots and the decision
+    are printed as JSON, for a form to ask only what matters.
+    """
+    registry = registry_of(ctx)
+    app_json, app = load_application_json(file)
+    for path, value in answers:
+        app_json = apply_answer(app_json, path, value)
+    source = f"{file} (--answer)" if answers else file
+
+    def decide(application: Application) -> Decision:
+        return evaluate(application, as_of, engine, registry=registry)
+
+    if fmt == "json":
+        if answers:
+            app = structure(app_json, Application, source=source)
+        emit(pending(decide(app)))
+        if out:
+            save_application(out, app_json)
+        return
+    result = run_interview(app_json, decide, _prompt, click.echo, lang=lang, source=source)
+    click.echo(("\n" if result.asked else "") + render_interview(result, lang))
+    if out:
+        save_application(out, result.app_json)
+        click.echo(f"\n{'已写入' if lang == 'zh' else 'written to'} {out}")
 
 
 @cli.command()

@@ -589,6 +589,12 @@ def decision_schema() -> dict[str, Any]:
         ]
     }
     date_t = {"type": "string", "format": "date"}
+    strings = {"type": "array", "items": {"type": "string"}}
+    text = {
+        "type": "object",
+        "properties": {"en": {"type": "string"}, "zh": {"type": "string"}},
+        "required": ["en", "zh"],
+    }
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": f"https://gridconnect.invalid/schema/decision/{DECISION_SCHEMA_VERSION}",
@@ -602,6 +608,8 @@ def decision_schema() -> dict[str, Any]:
             "jurisdictions",
             "engine",
             "conclusions",
+            "undetermined",
+            "questions",
             "deadlines",
             "trace",
         ],
@@ -622,6 +630,31 @@ def decision_schema() -> dict[str, Any]:
                     "type": "object",
                     "properties": {"value": value, "rule": {"type": "string"}},
                     "required": ["value", "rule"],
+                },
+            },
+            "undetermined": {
+                "type": "object",
+                "description": "slots that wait on unknown facts, with the rules they wait on",
+                "additionalProperties": {
+                    "type": "object",
+                    "properties": {"rules": {"type": "array", "items": {"type": "string"}}},
+                    "required": ["rules"],
+                },
+            },
+            "questions": {
+                "type": "array",
+                "description": "the unknown facts that could change the decision",
+                "items": {
+                    "type": "object",
+                    "required": ["path", "schema", "prompt", "facts", "slots", "rules"],
+                    "properties": {
+                        "path": {"type": "string"},
+                        "schema": {"type": "object"},
+                        "prompt": text,
+                        "facts": strings,
+                        "slots": strings,
+                        "rules": strings,
+                    },
                 },
             },
             "deadlines": {
@@ -656,8 +689,11 @@ def decision_schema() -> dict[str, Any]:
                         "rule",
                         "title",
                         "jurisdiction",
+                        "stratum",
                         "condition",
                         "facts",
+                        "slots",
+                        "unknown",
                         "parameters",
                         "sets",
                         "outcome",
@@ -665,8 +701,43 @@ def decision_schema() -> dict[str, Any]:
                         "citation",
                     ],
                     "properties": {
-                        "outcome": {"enum": ["won", "agreed", "lost_to_exception", "shadowed"]},
-                        "by": {"type": "array", "items": {"type": "string"}},
+                        "outcome": {
+                            "enum": [
+                                "won",
+                                "agreed",
+                                "lost_to_exception",
+                                "shadowed",
+                                "pending",
+                                "unknown",
+                            ]
+                        },
+                        "stratum": {"type": "integer", "minimum": 0},
+                        "slots": {
+                            "type": "object",
+                            "description": "slots read: value and deciding rule (null if none)",
+                            "additionalProperties": {
+                                "type": "object",
+                                "required": ["value", "rule"],
+                                "properties": {
+                                    "value": {"anyOf": [value, {"type": "null"}]},
+                                    "rule": {"type": ["string", "null"]},
+                                },
+                            },
+                        },
+                        "unknown": strings,
+                        "parameters": {
+                            "type": "object",
+                            "additionalProperties": {
+                                "type": "object",
+                                "required": ["value", "jurisdiction", "citation", "overrides"],
+                                "properties": {
+                                    "jurisdiction": {"type": "string"},
+                                    "citation": {"type": "string"},
+                                    "overrides": {"type": ["string", "null"]},
+                                },
+                            },
+                        },
+                        "by": strings,
                         "citation": {
                             "type": "object",
                             "required": ["title", "issuer", "confidence"],

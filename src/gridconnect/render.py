@@ -94,8 +94,14 @@ def render_decision(decision: Decision, lang: str = "zh") -> str:
             f"  {_label(d.slot, zh)} {due} {d.due}{mark}  ({_value(d.limit, zh)}, "
             f"{'起算' if zh else 'from'} {d.start})"
         )
-    if not decision.conclusions:
+    if not decision.conclusions and not decision.undetermined:
         lines.append("  " + ("没有规则适用" if zh else "no rule applies"))
+    for slot, rules in decision.undetermined.items():
+        waits = "待定，取决于" if zh else "undetermined, waits on"
+        lines.append(f"  {_label(slot, zh)}: {waits} {', '.join(rules)}")
+    for q in decision.questions:
+        ask = "请补充" if zh else "please give"
+        lines.append(f"  ? {ask} {q.path}: {q.prompt.zh if zh else q.prompt.en}")
     return "\n".join(lines)
 
 
@@ -107,6 +113,8 @@ def render_explanation(decision: Decision, lang: str = "zh") -> str:
         "agreed": ("agrees", "一致"),
         "lost_to_exception": ("overridden by exception", "被例外规则排除"),
         "shadowed": ("shadowed by a more specific jurisdiction", "被更具体辖区的规则取代"),
+        "pending": ("waits on an unknown fact", "待定（取决于未知事实）"),
+        "unknown": ("may apply: its condition reads an unknown fact", "可能适用：条件涉及未知事实"),
     }
     lines = [render_decision(decision, lang), ""]
     for i, t in enumerate(decision.trace, 1):
@@ -116,8 +124,26 @@ def render_explanation(decision: Decision, lang: str = "zh") -> str:
         if t.facts:
             facts = ", ".join(f"{k}={v!s}" for k, v in t.facts.items())
             lines.append(f"   {'事实' if zh else 'facts'}: {facts}")
+        if t.slots:
+            reads = ", ".join(
+                f"{_label(k, zh)}={'—' if c is None else _value(c.value, zh, k)}"
+                + ("" if c is None else f" ← {c.rule}")
+                for k, c in t.slots.items()
+            )
+            lines.append(f"   {'读取结论' if zh else 'reads'}: {reads}")
+        if t.unknown:
+            lines.append(f"   {'未知' if zh else 'unknown'}: {', '.join(t.unknown)}")
         if t.parameters:
-            params = ", ".join(f"{k}={v}" for k, v in t.parameters.items())
+            params = ", ".join(
+                f"{k}={u.value} ({u.citation.short()}"
+                + (
+                    f"; {'覆盖' if zh else 'overrides'} {u.overrides} {'的取值' if zh else 'value'}"
+                    if u.overrides
+                    else ""
+                )
+                + ")"
+                for k, u in t.parameters.items()
+            )
             lines.append(f"   {'参数' if zh else 'parameters'}: {params}")
         sets = ", ".join(f"{_label(k, zh)}={_value(v, zh, k)}" for k, v in t.sets.items())
         by = f" ({', '.join(t.by)})" if t.by else ""
