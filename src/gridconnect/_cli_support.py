@@ -75,6 +75,20 @@ ENGINE = click.option(
 )
 
 
+AS_OF = click.option(
+    "--as-of", callback=parse_date, help="Rules in force on this date (default: date applied)."
+)
+
+
+LANG = click.option(
+    "--lang",
+    type=click.Choice(["zh", "en"]),
+    default="zh",
+    show_default=True,
+    help="Language of the text output.",
+)
+
+
 def registry_of(ctx: click.Context) -> Registry:
     """The registry the ``gridconnect`` group's ``--rules``/``--plugin``/``--disable`` options
     describe, built once per command; plugins that failed to load are reported as warnings."""

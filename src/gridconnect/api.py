@@ -187,12 +187,13 @@ def _engine(engine: str | Engine | None) -> Engine:
 def match_rulebook(
     application: Application, book: Rulebook, eng: Engine, calendar: WorkingDayCalendar
 ) -> Match:
-    """Match ``application`` against one rulebook, stratum by stratum: the conclusions of the strata before (their resolution) are
-    facts for the next; a stratum that reads something unknown is matched three-valued."""
+    """Match ``application`` against one rulebook, stratum by stratum: the conclusions of the
+    strata before (their resolution) are facts for the next; a stratum that reads something
+    unknown is matched three-valued."""
     facts = facts_of(application)
     values: dict[str, Any] = dict(facts.values)
     # A slot no earlier stratum decides (no rule of the rulebook sets it) is absent.
-    values.update(dict.fromkeys((SLOT_PREFIX + s for s in book.slot_reads), None))
+    values.update(book.absent_slots)
     unknown_facts = facts.unknown & book.reads
     matched: list[int] = []
     maybe: list[int] = []
@@ -203,12 +204,14 @@ def match_rulebook(
             values.update(resolution.slot_facts)
             undetermined = resolution.undetermined
         start = positions.start
-        unknown_here = [
-            p
-            for p in book.unknowable_reads[k]
-            if p in unknown_facts
-            or (p.startswith(SLOT_PREFIX) and p[len(SLOT_PREFIX) :] in undetermined)
-        ]
+        unknown_here: list[str] = []
+        if unknown_facts or undetermined:  # else nothing is unknown: skip the scan
+            unknown_here = [
+                p
+                for p in book.unknowable_reads[k]
+                if p in unknown_facts
+                or (p.startswith(SLOT_PREFIX) and p[len(SLOT_PREFIX) :] in undetermined)
+            ]
         if not unknown_here:
             matched += [start + i for i in book.matcher(eng, k).match(values)]
             continue

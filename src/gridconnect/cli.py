@@ -15,8 +15,17 @@ from typing import Any
 import click
 
 from gridconnect import __version__
-from gridconnect._cli_support import FORMAT, emit, guarded, parse_date, registry_of
-from gridconnect.api import ENGINES, evaluate, plan_for
+from gridconnect._cli_support import (
+    AS_OF,
+    ENGINE,
+    FORMAT,
+    LANG,
+    emit,
+    guarded,
+    parse_date,
+    registry_of,
+)
+from gridconnect.api import evaluate, plan_for
 from gridconnect.bundle import bundle_schema
 from gridconnect.calendar import national_calendar
 from gridconnect.decision import Decision, decision_schema
@@ -115,12 +124,10 @@ def schema(name: str) -> None:
 
 @cli.command()
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option(
-    "--as-of", callback=parse_date, help="Rules in force on this date (default: date applied)."
-)
-@click.option("--engine", type=click.Choice(ENGINES), default=None)
+@AS_OF
+@ENGINE
 @FORMAT
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@LANG
 @click.pass_context
 @guarded()
 def bundle(
@@ -137,17 +144,10 @@ def bundle(
 
 @cli.command("evaluate")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@click.option(
-    "--as-of", callback=parse_date, help="Rules in force on this date (default: date applied)."
-)
-@click.option(
-    "--engine",
-    type=click.Choice(ENGINES),
-    default=None,
-    help="Rules engine (default: durable, or reference where it cannot be imported).",
-)
+@AS_OF
+@ENGINE
 @FORMAT
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@LANG
 @click.pass_context
 @guarded()
 def evaluate_cmd(
@@ -204,23 +204,10 @@ def _prompt(text: str) -> str | None:
     type=click.Path(dir_okay=False),
     help="Write the application with its answers to this file (atomically).",
 )
-@click.option(
-    "--as-of", callback=parse_date, help="Rules in force on this date (default: date applied)."
-)
-@click.option(
-    "--engine",
-    type=click.Choice(ENGINES),
-    default=None,
-    help="Rules engine (default: durable, or reference where it cannot be imported).",
-)
+@AS_OF
+@ENGINE
 @FORMAT
-@click.option(
-    "--lang",
-    type=click.Choice(["zh", "en"]),
-    default="zh",
-    show_default=True,
-    help="Language of the questions and the decision.",
-)
+@LANG
 @click.pass_context
 @guarded()
 def ask(
@@ -263,11 +250,9 @@ def ask(
 
 @cli.command()
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option(
-    "--as-of", callback=parse_date, help="Rules in force on this date (default: date applied)."
-)
-@click.option("--engine", type=click.Choice(ENGINES), default=None)
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@AS_OF
+@ENGINE
+@LANG
 @click.pass_context
 @guarded()
 def explain(

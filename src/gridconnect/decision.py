@@ -266,6 +266,11 @@ def _due(limit: Limit, start: date, calendar: WorkingDayCalendar) -> tuple[date,
 _UNSET = object()  # a slot no rule sets (in one combination of applicable rules)
 
 
+def _same(value: Value) -> str:
+    """A value as text that is equal exactly when two conclusions are the same."""
+    return json.dumps(_plain(value), sort_keys=True)
+
+
 def _engine_value(value: Value) -> Any:
     """A conclusion as a fact for the engines: numbers are floats, like the application's."""
     if isinstance(value, int) and not isinstance(value, bool):
@@ -446,7 +451,7 @@ def _slot_outcome(rules: Sequence[BoundRule], slot: str) -> Any:
     setters = [b for b in rules if slot in b.then and b.id not in defeated]
     if not setters:
         return _UNSET
-    values = {json.dumps(_plain(b.then[slot]), sort_keys=True) for b in _top(setters)}
+    values = {_same(b.then[slot]) for b in _top(setters)}
     return values.pop() if len(values) == 1 else ConflictError
 
 
@@ -466,7 +471,7 @@ def _undetermined(
         if not relevant:
             continue
         known = conclusions.get(slot)
-        base = _UNSET if known is None else json.dumps(_plain(known.value), sort_keys=True)
+        base = _UNSET if known is None else _same(known.value)
         if len(relevant) > _MAX_UNKNOWN_RULES or any(
             _slot_outcome([*rules, *subset], slot) != base
             for n in range(1, len(relevant) + 1)
@@ -489,9 +494,7 @@ def _resolve(rulebook: Rulebook, matched: tuple[int, ...], unknown: tuple[int, .
         for b in setters:
             if b.depth < top[0].depth:
                 shadowed.setdefault(b.id, set()).update(t.id for t in top)
-        values = (
-            {json.dumps(_plain(b.then[slot]), sort_keys=True) for b in top} if len(top) > 1 else ()
-        )
+        values = {_same(b.then[slot]) for b in top} if len(top) > 1 else ()
         if len(values) > 1:
             raise ConflictError(
                 slot, [(b.id, str(_plain(b.then[slot])), b.rule.citation.short()) for b in top]

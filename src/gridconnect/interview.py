@@ -29,7 +29,7 @@ import attrs
 from gridconnect.decision import Decision
 from gridconnect.errors import GridconnectError, InputError, Problem
 from gridconnect.model.application import Application
-from gridconnect.model.codec import load_file, structure
+from gridconnect.model.codec import load_file, loads, structure
 from gridconnect.render import LABELS, render_decision
 from gridconnect.rules.questions import Question
 
@@ -195,8 +195,12 @@ def load_application_json(path: str | Path) -> tuple[dict[str, Any], Application
     """An application file as its JSON object (as written, to add answers to) and as a
     validated :class:`~gridconnect.model.application.Application`; an invalid file raises the
     codec's :class:`~gridconnect.errors.InputError`, naming the file."""
-    app = load_file(path, Application)  # validates, with located problems
-    data: dict[str, Any] = json.loads(Path(path).read_bytes())
+    try:
+        raw = Path(path).read_bytes()
+    except OSError:
+        return {}, load_file(path, Application)  # raises the codec's located error
+    app = loads(raw, Application, source=str(path))  # validates, with located problems
+    data: dict[str, Any] = json.loads(raw)  # as written, to add answers to
     return data, app
 
 

@@ -224,6 +224,10 @@ class Rulebook:
         """The positions of the rules of each stratum (rules are ordered by stratum)."""
         self.slot_reads = frozenset(s for b in self.rules for s in b.slots)
         """The slots that some rule reads."""
+        self.absent_slots: Mapping[str, None] = dict.fromkeys(
+            sorted(SLOT_PREFIX + s for s in self.slot_reads)
+        )
+        """Every slot read, as the fact ``slot:<slot>``, absent: what stratum 0 sees."""
         self.unknowable_reads: tuple[frozenset[str], ...] = tuple(
             frozenset(
                 p
@@ -257,6 +261,9 @@ class Rulebook:
         """A cache named ``name`` for data derived from the rules alone, shared with the
         rulebooks :meth:`on` makes (e.g. how :func:`gridconnect.decision.decide` resolves each
         combination of matched rules). Its owner bounds its size."""
+        found = self._caches.get(name)  # the lock only to create it
+        if found is not None:
+            return found
         with self._lock:
             return self._caches.setdefault(name, {})
 
@@ -266,6 +273,9 @@ class Rulebook:
         three-valued matching (:func:`~gridconnect.rules.conditions.three_valued`). Positions
         are relative to the stratum's first rule."""
         key = (engine.name, stratum, variant)
+        matcher = self._matchers.get(key)  # the lock only to compile it
+        if matcher is not None:
+            return matcher
         with self._lock:
             matcher = self._matchers.get(key)
             if matcher is None:
@@ -332,7 +342,7 @@ class Catalogue:
             juris = self.jurisdictions[source.jurisdiction]
             for p in source.parameters:
                 if p.name.startswith(juris.namespace + "."):
-                    self._check_parameter(p, juris)
+                    self._check_parameter(p)
                 else:
                     inherited.append((p, juris))
         for p, juris in inherited:
@@ -380,17 +390,10 @@ class Catalogue:
         self._check_cycles(by_id)
         self._check_strata(by_id)
 
-    def _ancestors(self, code: str) -> list[str]:
-        out: list[str] = []
-        parent = self.jurisdictions[code].parent
-        while parent is not None:
-            out.append(parent)
-            parent = self.jurisdictions[parent].parent
-        return out
-
     def _check_override(self, p: Parameter, juris: Jurisdiction) -> None:
         base = self.parameters.get(p.name)
-        if base is None or base.jurisdiction not in self._ancestors(juris.code):
+        above = {j.code for j in self.chain(juris.code)[:-1]}
+        if base is None or base.jurisdiction not in above:
             raise RuleDataError(
                 f"parameter names of {juris.alias} start with {juris.namespace + '.'!r}, "
                 "unless they override a parameter of a jurisdiction above it",
@@ -416,7 +419,7 @@ class Catalogue:
         self._check_versions(p)
         self.overrides.setdefault(p.name, {})[juris.code] = p
 
-    def _check_parameter(self, p: Parameter, juris: Jurisdiction) -> None:
+    def _check_parameter(self, p: Parameter) -> None:
         if p.name in self.parameters:
             raise RuleDataError(
                 "parameter is defined twice", "参数重复定义", file=p.source, rule=p.name
@@ -512,7 +515,7 @@ class Catalogue:
         if not any(readers.values()):
             return
         for leaf in sorted(self.jurisdictions):
-            chain = {leaf, *self._ancestors(leaf)}
+            chain = {j.code for j in self.chain(leaf)}
             ids = [rid for rid, vs in by_id.items() if vs[0].jurisdiction in chain]
             graph = _dependencies(
                 {rid: readers[rid] for rid in ids},
@@ -607,13 +610,11 @@ class Catalogue:
             if p.jurisdiction not in codes:
                 continue
             overrides = self.overrides.get(p.name, {})
-            for code in reversed(codes):
-                given = overrides.get(code) if code != p.jurisdiction else p
-                version = given.at(as_of) if given is not None else None
+            below = codes[codes.index(p.jurisdiction) + 1 :]
+            for given in (*(overrides.get(c) for c in reversed(below)), p):
+                version = None if given is None else given.at(as_of)
                 if given is not None and version is not None:
                     in_force[p.name] = (given, version)
-                    break
-                if code == p.jurisdiction:
                     break
         return in_force
 
