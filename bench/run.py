@@ -13,6 +13,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 SCRIPTS = [
     ("engines", ["bench_engines.py"]),
+    ("strata and unknowns", ["bench_strata.py"]),
     ("calendar", ["bench_calendar.py"]),
     ("durable soak (flat memory)", ["soak_durable.py", "--n", "200000"]),
     ("batch", ["bench_batch.py"]),
