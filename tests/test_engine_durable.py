@@ -209,7 +209,7 @@ def test_many_matching_alternatives_never_overflow_the_engine_stack() -> None:
 
 @pytest.mark.parametrize("size", [511, 512, 1500])
 def test_large_in_lists_neither_hang_nor_fail_and_agree(size: int) -> None:
-    # 512 tests of one field below one node make durable loop forever (§3 item 4)
+    # 512 tests of one field below one node make durable loop forever (durable-rules.rst §3 item 4)
     values = tuple(f"d{i}" for i in range(size))
     rules = [
         MatchRule("top", In("site.division", values)),
@@ -254,7 +254,7 @@ def test_or_across_record_fields_is_evaluated_per_item() -> None:
     assert matcher.match({**base, "works.segments": segments}) == [0]
 
 
-# -- hostile inputs (DURABLE_RULES.md §2) -----------------------------------------------------
+# -- hostile inputs (docs/explanation/durable-rules.rst §2) ------------------------------------
 
 
 def test_hostile_inputs_give_the_reference_answers() -> None:

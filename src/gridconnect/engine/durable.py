@@ -1,8 +1,9 @@
 """The durable_rules engine: rule conditions compiled to rulesets of ``durable_rules_engine``.
 
 The C extension of durable-rules 2.0.28 is driven directly (no ``durable.lang``, no Python
-actions, no ``Host`` and so no background threads), following §8 of
-``shared/engine/DURABLE_RULES.md``:
+actions, no ``Host`` and so no background threads), following §8 of the page
+:doc:`/explanation/durable-rules` (``docs/explanation/durable-rules.rst``; the § numbers in this
+module refer to it):
 
 * the rules are compiled, in position order, into rulesets of at most 32 rules; a rule is named
   after its position (``"7"``; a rule split into alternatives, see below, gives ``"7/1"``, ...);

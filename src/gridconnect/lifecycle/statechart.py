@@ -2,10 +2,10 @@
 next state and the actions out.
 
 The state is never kept in an engine session (durable_rules keeps at most 1,024 live sessions
-per ruleset and crashes past it; see ``engine/DURABLE_RULES.md`` §6): the store holds it, and
-each event is matched against the rules in force for the subject's jurisdiction on the event's
-date, as one stateless evaluation. Both engines compile the same rule data; the reference engine
-is the oracle the tests compare durable_rules with.
+per ruleset and crashes past it; see §6 of :doc:`/explanation/durable-rules`): the store holds
+it, and each event is matched against the rules in force for the subject's jurisdiction on the
+event's date, as one stateless evaluation. Both engines compile the same rule data; the
+reference engine is the oracle the tests compare durable_rules with.
 
 Resolution, the same for every engine:
 
