@@ -53,7 +53,7 @@ def test_the_documented_proportions_hold() -> None:
         assert abs(kinds[kind] / len(rows) - share) < 0.015, kind
     high = [r for r in rows if r.get("voltage") in ("10kV", "20kV", "35kV", "110kV")]
     at_10kv = sum(r["voltage"] == "10kV" for r in high) / len(high)
-    assert at_10kv > 0.88  # FACTS.md §2.3: more than 90% of new HV applications are at 10 kV
+    assert at_10kv > 0.88  # Sources §2.3: more than 90% of new HV applications are at 10 kV
     assert {r["site"]["division"][:2] for r in rows} == {"44"}
     only_guangzhou = {r["site"]["division"][:4] for r in iter_corpus(500, divisions="4401")}
     assert only_guangzhou == {"4401"}

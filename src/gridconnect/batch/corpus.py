@@ -7,7 +7,7 @@ to be invalid (``invalid=``).
 
 **The proportions are assumptions, not statistics.** One figure comes from a source:
 Guangzhou has more than 2,000 new high-voltage applications (报装) a year, more than 90% of them
-at 10 kV (南方电网广州供电局 report, 2021, as recorded in ``shared/policy/FACTS.md`` §2.3), so
+at 10 kV (南方电网广州供电局 report, 2021, as recorded in Sources §2.3 of the docs), so
 :data:`HIGH_VOLTAGE_LEVELS` puts 91% of high-voltage applications at 10 kV. Every other
 proportion below (applicant mix, capacities, routes, crossings, documents, channels, divisions,
 dates) is illustrative, chosen to exercise the rules, and must not be quoted as a fact about
@@ -57,7 +57,7 @@ APPLICANT_MIX: Mapping[str, float] = {
 HIGH_VOLTAGE_SHARE_OF_LARGER_USERS = 0.40
 
 #: High-voltage levels. 10 kV at 91% follows the one sourced figure (Guangzhou, ">90% of new HV
-#: applications are 10 kV", FACTS.md §2.3); the split of the rest is illustrative.
+#: applications are 10 kV", Sources §2.3); the split of the rest is illustrative.
 HIGH_VOLTAGE_LEVELS: Mapping[str, float] = {"10kV": 0.91, "20kV": 0.05, "35kV": 0.03, "110kV": 0.01}
 
 #: Weight of each prefecture-level city (the first four digits of the division code); within a
@@ -121,7 +121,7 @@ _CROSSING = (
     ("heritage_zone", 0.005),
 )
 #: Channels. Guangdong Power Grid reported a remote-channel share above 99% at an open day of
-#: Zhuhai 金湾供电局 (2020-11-27, FACTS.md §2.1), so 1% apply at the counter; the split between
+#: Zhuhai 金湾供电局 (2020-11-27, Sources §2.1), so 1% apply at the counter; the split between
 #: the five remote channels is illustrative.
 _CHANNEL = (
     ("mobile_app", 0.40),

@@ -15,7 +15,7 @@ _PLATFORM_CITATION = Citation(
     issuer="广东电网有限责任公司",
     confidence=Confidence.SOURCE_ARTICLE,
     quote="肇庆供电局已将电子印章应用到肇庆电水气一站式公共服务平台",
-    note="Source article only [U] (FACTS.md §2.8). The article names the platform and its "
+    note="Source article only [U] (Sources §2.8). The article names the platform and its "
     "e-seals, not the fields or documents each utility asks for, so none are listed.",
 )
 _PLATFORM = Text(
