@@ -419,13 +419,19 @@ def test_a_city_overrides_an_inherited_parameter_on_its_dates(resident: Applicat
     early = evaluate(
         attrs.evolve(app, applied_on=date(2018, 6, 1)), engine="reference", registry=reg
     )
-    assert early.supply is None
-    json_entry = (
-        next(t for t in early.to_dict()["trace"] if t["rule"] == "gd.supply.low")
-        if early.trace
-        else None
+    assert early.supply is None  # 180 kW > the province's 160
+    small = attrs.evolve(
+        app,
+        applied_on=date(2018, 6, 1),
+        capacity=Capacity(value=Decimal(150), unit=CapacityUnit.KW),
     )
-    assert json_entry is None  # 180 kW > 160: the rule does not match
+    (own,) = [t for t in evaluate(small, registry=reg).trace if t.rule == "gd.supply.low"]
+    assert own.parameters["gd.cap_kw"].overrides is None
+    assert own.parameters["gd.cap_kw"].value == 160
+    # the JSON trace says whose value it is and what it overrides
+    (json_entry,) = [t for t in decision.to_dict()["trace"] if t["rule"] == "gd.supply.low"]
+    assert json_entry["parameters"]["gd.cap_kw"]["overrides"] == "440000"
+    assert json_entry["parameters"]["gd.cap_kw"]["jurisdiction"] == "440600"
 
 
 def test_an_override_needs_a_parameter_above_and_its_unit() -> None:
