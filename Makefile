@@ -7,12 +7,14 @@ PLUGINS := $(sort $(wildcard plugins/*/pyproject.toml))
 PLUGIN_DIRS := $(patsubst %/pyproject.toml,%,$(PLUGINS))
 MATRIX ?= 3.12 3.13
 
-.PHONY: demo test lint types pytest docs matrix bench clean
+.PHONY: demo test lint types pytest docs matrix bench hostile clean
 
 $(VENV)/.installed: pyproject.toml $(PLUGINS)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]' $(addprefix -e ,$(PLUGIN_DIRS))
+	# the browser tests of gridconnect serve: Debian's chromium and its driver
+	test -x /usr/bin/chromedriver || (apt-get update -qq && apt-get install -y -qq chromium chromium-driver)
 	touch $@
 
 demo: $(VENV)/.installed
@@ -47,6 +49,11 @@ matrix: $(foreach v,$(MATRIX),.venv-$(v)/.installed)
 
 bench: $(VENV)/.installed
 	$(BIN)/python bench/run.py
+
+# The hostile suite's long profile: many more generated hostile inputs and rule files, and the
+# memory runs at full size (5,000 rule sets of 10 rules, 1,500 registries).
+hostile: $(VENV)/.installed
+	GRIDCONNECT_HOSTILE=long $(BIN)/pytest -q -p no:randomly tests/test_hostile.py
 
 clean:
 	rm -rf $(VENV) .venv-3.* docs/_build

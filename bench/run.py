@@ -18,6 +18,9 @@ SCRIPTS = [
     ("durable soak (flat memory)", ["soak_durable.py", "--n", "200000"]),
     ("batch", ["bench_batch.py"]),
     ("lifecycle", ["bench_lifecycle.py"]),
+    ("memory: 5,000 rule sets", ["bench_memory.py", "rulesets", "--n", "5000"]),
+    ("memory: 1,500 registries", ["bench_memory.py", "registries", "--n", "1500"]),
+    ("serve under load", ["bench_serve.py"]),
 ]
 
 

@@ -3,8 +3,10 @@ which plugin packages happen to be installed."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import shutil
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -12,6 +14,13 @@ from gridconnect.registry import Registry
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples" / "applications").glob("*.json"))
+
+
+@pytest.fixture(autouse=True)
+def _chinese_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Commands without ``--lang`` print Chinese in every test, whatever the machine's locale
+    (the default follows ``GRIDCONNECT_LANG``, then the locale; see ``default_lang``)."""
+    monkeypatch.setenv("GRIDCONNECT_LANG", "zh")
 
 
 @pytest.fixture
@@ -30,3 +39,43 @@ def rules_file(tmp_path: Path) -> Callable[[str], Path]:
         return path
 
     return write
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+ARTEFACTS = ROOT / "tests" / "_artefacts"
+"""Where browser tests keep their screenshots (git-ignored)."""
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """A headless Chromium driven by Selenium, Debian's chromium and chromium-driver (``make``
+    installs them with apt-get). Fails, never skips, when they are missing. Save screenshots
+    under :data:`ARTEFACTS`."""
+    missing = [p for p in (CHROMIUM, CHROMEDRIVER) if shutil.which(p) is None]
+    if missing:
+        pytest.fail(
+            f"{' and '.join(missing)} missing: apt-get install chromium chromium-driver "
+            "(the Makefile does this on a fresh machine)",
+            pytrace=False,
+        )
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-dev-shm-usage",
+        "--disable-gpu",
+        "--window-size=1280,1600",
+        "--lang=zh-CN",
+    ):
+        options.add_argument(arg)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    ARTEFACTS.mkdir(exist_ok=True)
+    try:
+        yield driver
+    finally:
+        driver.quit()

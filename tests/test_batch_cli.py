@@ -19,9 +19,10 @@ def test_batch_prints_a_summary_whose_counts_add_up(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
     text = result.stdout
-    assert "Track / 服务类型" in text
-    assert "three_zero" in text
-    assert "Approval mode / 审批方式" in text
+    assert "Service track / 服务类型" in text
+    assert "三零 (zero visits, approvals, investment) / 三零（零上门、零审批、零投资）" in text
+    assert "three_zero" not in text  # values by their labels, not their ids
+    assert "Approval of the access works / 接入工程行政审批" in text
     check = text.splitlines()[-1]
     assert check.startswith("Check / 核对: 120 rows in = ")
     assert check.endswith("OK")
@@ -63,3 +64,19 @@ def test_compare_refuses_an_unknown_parameter_or_a_rules_file_that_does_not_load
     result = CliRunner().invoke(cli, [*base, "--rules-b", str(broken)])
     assert result.exit_code == 2
     assert "broken.toml" in result.output
+
+
+def test_batch_compact_writes_the_compact_form_that_reads_back_as_the_full_one(
+    tmp_path: Path,
+) -> None:
+    from gridconnect.batch import read_decisions
+
+    source = tmp_path / "c.jsonl"
+    write_corpus(source, 60, seed=74, divisions="4401")
+    full, compact = tmp_path / "full.jsonl", tmp_path / "compact.jsonl"
+    base = ["batch", str(source), "--engine", "reference", "--workers", "0", "--no-progress"]
+    assert CliRunner().invoke(cli, [*base, "--out", str(full)]).exit_code == 0
+    result = CliRunner().invoke(cli, [*base, "--out", str(compact), "--compact"])
+    assert result.exit_code == 0, result.output
+    assert compact.read_bytes().startswith(b'{"rule_set":"')
+    assert list(read_decisions(compact)) == list(read_decisions(full))

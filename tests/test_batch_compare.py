@@ -4,6 +4,7 @@ in a statement a city could publish."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -152,6 +153,9 @@ def test_the_statement_reads_like_a_publication(corpus: list[dict[str, Any]]) ->
     zh = render_comparison(result, "zh")
     assert zh.startswith("若Guangzhou lowered")
     assert "宗" in zh
+    # every slot and value by its label: no identifier after the headline
+    body = zh.split("\n", 1)[1]
+    assert not re.search(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b|\b[a-z]+\.[a-z_]+\b", body), body
     data = result.to_dict()
     assert json.loads(json.dumps(data)) == data
     assert data["changed"] + data["unchanged"] == data["compared"]

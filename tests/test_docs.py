@@ -94,6 +94,12 @@ def console_commands(path: Path) -> Iterator[tuple[str, list[str]]]:
                 shown.append(line)
 
 
+def _words(line: str) -> str:
+    """A line with its runs of spaces made one: the alignment of text output follows the widest
+    label of each decision (``tests/test_render.py`` checks it), not what a page quotes."""
+    return " ".join(line.split())
+
+
 def assert_shows(output: str, shown: list[str]) -> None:
     """The lines shown appear in the output, in order; ``...`` stands for lines left out."""
     actual = [line.rstrip() for line in output.splitlines()]
@@ -102,7 +108,7 @@ def assert_shows(output: str, shown: list[str]) -> None:
         if line.strip() == "...":
             continue
         want = line.rstrip()
-        while at < len(actual) and actual[at].strip() != want.strip():
+        while at < len(actual) and _words(actual[at]) != _words(want):
             at += 1
         assert at < len(actual), f"not in the output (in this order): {want!r}\n\n{output}"
         at += 1

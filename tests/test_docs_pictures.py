@@ -352,3 +352,52 @@ def test_the_pages_embed_the_pictures_of_the_huangpu_example() -> None:
     precedence = (DOCS / "explanation" / "precedence.rst").read_text(encoding="utf-8")
     assert f".. gridconnect-derivation:: {example}" in precedence
     assert ":doc:`explanation/pictures`" in (DOCS / "tutorial.rst").read_text(encoding="utf-8")
+
+
+# -- legible at the documentation's width ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
+def test_no_text_is_smaller_than_eleven_pixels_as_shown(path: Path) -> None:
+    example = pictures.load_example(path)
+    for svg in (
+        pictures.timeline_svg(example.application, example.decision, example.calendar),
+        pictures.derivation_svg(example.decision, example.names),
+    ):
+        root = ET.fromstring(svg)
+        # shown at its own size: never scaled down to the column (which scrolls instead) ...
+        assert "max-width: none" in (root.get("style") or "")
+        assert root.get("viewBox") == f"0 0 {root.get('width')} {root.get('height')}"
+        # ... so the font size is the size a reader sees
+        sizes = [float(e.get("font-size") or 0) for e in root.iter(f"{SVG}text")]
+        assert sizes
+        assert min(sizes) >= 11, sorted(set(sizes))
+
+
+def test_the_figure_links_the_picture_at_full_size() -> None:
+    html = pictures.figure_html("<svg/>", "caption", "derivation", full_size="../_pictures/x.svg")
+    link = ET.fromstring(html).find("figcaption/a")
+    assert link is not None
+    assert link.get("href") == "../_pictures/x.svg"
+
+
+def test_the_pictures_label_slots_from_the_one_vocabulary(
+    huangpu: tuple[Application, Decision],
+) -> None:
+    _, decision = huangpu
+    assert pictures.slot_label("permit.highway_crossing") == (
+        "lines crossing a highway",
+        "跨越、穿越公路架设、埋设管线审批",
+    )
+    assert pictures.slot_label("stage.whole_process") == ("whole process", "全流程办电时间")
+    shown = texts(derivation(decision))
+    assert "跨越、穿越公路架设、埋设管线审批" in shown
+    assert "permit highway_crossing" not in shown
+
+
+def test_the_tutorial_shows_the_page_to_hand_over() -> None:
+    tutorial = (DOCS / "tutorial.rst").read_text(encoding="utf-8")
+    example = HUANGPU.relative_to(ROOT).as_posix()
+    assert f".. gridconnect-page:: {example}" in tutorial
+    directives = (DOCS / "_ext" / "gridconnect_picture_directives.py").read_text("utf-8")
+    assert 'add_directive("gridconnect-page", PageDirective)' in directives

@@ -435,3 +435,19 @@ def test_closed_matcher_raises_engine_error() -> None:
     matcher.close()
     with pytest.raises(EngineError):
         matcher.match({})
+
+
+def test_d14_every_ruleset_is_primed_and_deleted_with_its_session() -> None:
+    """Each ruleset has the priming rule, fired once at creation, so that dropping the last
+    matcher deletes its session (durable frees a session's memory only then) and the ruleset."""
+    rules = [MatchRule("small", parse_condition({"fact": "capacity.kw", "le": 160.123}))]
+    matcher = DurableEngine().compile(rules)
+    (definition,) = matcher.rulesets
+    assert '"~prime"' in definition
+    ruleset = durable._RULESETS[definition]
+    assert ruleset.primed
+    # nothing fired for these facts: the session still may be deleted, thanks to the priming
+    assert matcher.match({"capacity.kw": 1e6}) == []
+    assert matcher.match({"capacity.kw": 1.0}) == [0]
+    matcher.close()
+    assert definition not in durable._RULESETS

@@ -159,5 +159,9 @@ def test_a_local_rules_file_for_an_unknown_jurisdiction_is_reported_not_fatal(
     path = rules_file(HEADER.replace('"CN"', '"999999"') + rule())
     registry = Registry(local=[path], entry_points=False, environment=False)
     assert [e.plugin for e in registry.errors] == [f"local:{path.name}"]
+    assert registry.explicit_errors == registry.errors  # the command line exits 2 with it
     assert "999999" in str(registry.errors[0])
     assert registry.catalogue.rules  # the national rules still load
+    # Its failure is scoped to the jurisdiction it names: others are decided as before.
+    assert registry.failure_for("440106") is None
+    assert registry.failure_for("999999") is not None

@@ -36,7 +36,7 @@ from gridconnect.calendar import WorkingDayCalendar, national_calendar
 from gridconnect.decision import Decision, TraceEntry
 from gridconnect.model.application import Application
 from gridconnect.registry import Registry
-from gridconnect.render import LABELS, UNITS
+from gridconnect.rules.labels import Labels, labels_for
 from gridconnect.rules.model import Limit, LimitUnit, Text, Value
 
 __all__ = [
@@ -57,6 +57,9 @@ SVG_NS = "http://www.w3.org/2000/svg"
 FONT = "system-ui, -apple-system, 'Segoe UI', 'Noto Sans', 'Noto Sans CJK SC', sans-serif"
 MONO = "ui-monospace, 'SFMono-Regular', Menlo, Consolas, monospace"
 INK = "#1a202c"
+MIN_FONT = 11.0
+"""The smallest text of a picture, in pixels. The pictures are shown at their own size (never
+scaled down to the column, which scrolls instead) so this is the size a reader sees."""
 MUTED = "#5a6270"
 
 
@@ -179,16 +182,25 @@ def _svg(
         viewBox=f"0 0 {round(width)} {round(height)}",
         role="img",
         aria_labelledby=f"{prefix}-title {prefix}-desc",
-        style="max-width: 100%; height: auto",
+        style="max-width: none; height: auto",
     )
 
 
-def figure_html(svg: str, caption: str, kind: str) -> str:
-    """The SVG in a ``<figure>`` with a caption, as the raw HTML of the page."""
+def figure_html(svg: str, caption: str, kind: str, full_size: str | None = None) -> str:
+    """The SVG in a ``<figure>`` with a caption, as the raw HTML of the page. The picture keeps
+    its own size (its text never below :data:`MIN_FONT` pixels): a figure wider than the column
+    scrolls sideways, and ``full_size``, the address of the same SVG as a file, is linked to
+    open it alone (to zoom or print)."""
+    link = (
+        f' <a class="gridconnect-full-size" href="{escape(full_size)}">'
+        "Open at full size · 查看原图</a>"
+        if full_size
+        else ""
+    )
     return (
         f'<figure class="gridconnect-picture gridconnect-{escape(kind)}" '
         'style="overflow-x: auto; margin: 1em 0">'
-        f"{svg}<figcaption>{_text_escape(caption)}</figcaption></figure>"
+        f"{svg}<figcaption>{_text_escape(caption)}{link}</figcaption></figure>"
     )
 
 
@@ -196,46 +208,30 @@ def figure_html(svg: str, caption: str, kind: str) -> str:
 # labels
 # ---------------------------------------------------------------------------------------------
 
-_FAMILIES = {
-    "stage": ("stage", "环节"),
-    "document": ("document", "材料"),
-    "permit": ("permit", "许可"),
-    "service": ("service", "服务"),
-    "note": ("note", "说明"),
-}
-_NAMES = {
-    "stage.whole_process": ("whole process", "全流程"),
-    "stage.supply_plan": ("supply plan reply", "供电方案答复"),
-    "stage.utility_steps": ("utility's own steps", "供电企业办理环节"),
-    "stage.connection": ("metering and connection", "装表接电"),
-    "stage.joint_survey": ("joint survey", "联合踏勘"),
-}
+
+def _labels() -> Labels:
+    return labels_for()
 
 
 def slot_label(slot: str) -> tuple[str, str]:
-    """An English and a Chinese label of a slot."""
-    if slot in LABELS:
-        return LABELS[slot]
-    if slot in _NAMES:
-        return _NAMES[slot]
-    family, _, name = slot.partition(".")
-    en, zh = _FAMILIES.get(family, (family, family))
-    return f"{en} {name.replace('_', ' ')}", f"{zh} {name}"
+    """The English and the Chinese label of a slot, from the vocabulary
+    (:mod:`gridconnect.rules.labels`)."""
+    labels = _labels()
+    return labels.slot(slot, "en"), labels.slot(slot, "zh")
 
 
 def _limit(limit: Limit) -> tuple[str, str]:
-    en, zh = UNITS[limit.unit.value]
-    return f"{limit.amount} {en}", f"{limit.amount}{zh}"
+    labels = _labels()
+    return labels.limit(limit, "en"), labels.limit(limit, "zh")
 
 
-def _value(value: Value) -> str:
-    if isinstance(value, Limit):
-        return " / ".join(_limit(value))
+def _value(value: Value, slot: str = "") -> str:
+    """A value in words, Chinese then English (a note in English only, being long)."""
     if isinstance(value, Text):
         return value.en
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
+    labels = _labels()
+    zh, en = labels.value(slot, value, "zh"), labels.value(slot, value, "en")
+    return zh if zh == en else f"{zh} · {en}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -387,21 +383,23 @@ def timeline_svg(
                 data_kind=kind,
             )
         )
-        if dw >= 13:
+        if dw >= 14:
             label = str(day.day)
             body.append(
                 _text(
                     x(day) + dw / 2,
                     strip_top + 11,
                     label,
-                    8.5,
+                    MIN_FONT,
                     text_anchor="middle",
                     fill=MUTED,
                 )
             )
         mark = {"holiday": "休", "makeup": "班"}.get(kind)
-        if mark and dw >= 10:
-            body.append(_text(x(day) + dw / 2, strip_top + 21, mark, 8.5, text_anchor="middle"))
+        if mark and dw >= 12:
+            body.append(
+                _text(x(day) + dw / 2, strip_top + 21, mark, MIN_FONT, text_anchor="middle")
+            )
         if kind in ("working", "makeup"):  # a tick for every working day
             body.append(
                 _el(
@@ -455,10 +453,10 @@ def timeline_svg(
         label = f"{en} {zh} {_iso(day)}"
         event_marks.append(
             _text(
-                min(cx + 4, width - right - _width(label, 10.5)),
+                min(cx + 4, width - right - _width(label, MIN_FONT)),
                 rows_bottom + 14 + 13 * i,
                 label,
-                10.5,
+                MIN_FONT,
                 fill="#2f855a",
                 font_weight="bold",
             )
@@ -515,13 +513,13 @@ def timeline_svg(
                             data_counted=n,
                         )
                     )
-                    if dw >= 11:
+                    if dw >= 14:
                         group.append(
                             _text(
                                 x(day) + dw / 2,
                                 bar_y + 10.5,
                                 str(n),
-                                8.5,
+                                MIN_FONT,
                                 text_anchor="middle",
                                 fill="#ffffff",
                             )
@@ -560,7 +558,7 @@ def timeline_svg(
                             x(day) + dw / 2,
                             bar_y + 10.5,
                             str(i),
-                            8.5,
+                            MIN_FONT,
                             text_anchor="middle",
                             fill="#ffffff",
                         )
@@ -583,17 +581,19 @@ def timeline_svg(
                     fx + 14,
                     bar_y + 11,
                     "provisional 暂定",
-                    10.5,
+                    MIN_FONT,
                     fill="#b7791f",
                     font_weight="bold",
                 )
             )
-            fx += _width("provisional 暂定", 10.5) + 6
+            fx += _width("provisional 暂定", MIN_FONT) + 6
         rule = f"[{d.rule}]"
-        if fx + 14 + _width(rule, 10) < width - right:
-            group.append(_text(fx + 14, bar_y + 11, rule, 10, fill=MUTED))
-        elif x(d.start) - 8 - _width(rule, 10) > left:
-            group.append(_text(x(d.start) - 8, bar_y + 11, rule, 10, fill=MUTED, text_anchor="end"))
+        if fx + 14 + _width(rule, MIN_FONT) < width - right:
+            group.append(_text(fx + 14, bar_y + 11, rule, MIN_FONT, fill=MUTED))
+        elif x(d.start) - 8 - _width(rule, MIN_FONT) > left:
+            group.append(
+                _text(x(d.start) - 8, bar_y + 11, rule, MIN_FONT, fill=MUTED, text_anchor="end")
+            )
         body.append(
             _el(
                 "g",
@@ -626,7 +626,9 @@ def timeline_svg(
     if undated:
         notes.append(
             "Not dated here (they start when an earlier stage ends, or are a budget) · 未计日期: "
-            + "; ".join(f"{slot} {_limit(v)[0]}" for slot, v in undated)
+            + "; ".join(
+                f"{slot_label(slot)[0]} {slot_label(slot)[1]} {_limit(v)[0]}" for slot, v in undated
+            )
         )
     if provisional_days:
         notes.append(
@@ -634,8 +636,8 @@ def timeline_svg(
             "the calendar there is a guess · 暂定"
         )
     for note in notes:
-        for line in _wrap(note, width - left - right, 10.5):
-            body.append(_text(left, y, line, 10.5, fill=MUTED))
+        for line in _wrap(note, width - left - right, MIN_FONT):
+            body.append(_text(left, y, line, MIN_FONT, fill=MUTED))
             y += 15
     return _svg(
         width,
@@ -956,12 +958,12 @@ def _rule_box(t: TraceEntry, x: float, y: float, w: float, h: float, size: float
     )
     ink = MUTED if t.outcome in ("shadowed", "lost_to_exception") else INK
     badge = f"{conf_en} {conf_zh}"
-    badge_w = _width(badge, 10) + 10
+    badge_w = _width(badge, MIN_FONT) + 10
     by = f" ({', '.join(t.by)})" if t.by else ""
     source = t.citation.number or t.citation.title
     tip = (
         f"{t.rule}\n{t.title.en}\n{t.title.zh}\nwhen: {t.condition}\n"
-        f"sets: {', '.join(f'{k} = {_value(v)}' for k, v in t.sets.items())}\n"
+        f"sets: {', '.join(f'{slot_label(k)[0]} = {_value(v, k)}' for k, v in t.sets.items())}\n"
         f"{style['en']}{by}\nsource: {source}; {t.citation.issuer} "
         f"[{t.citation.confidence.value}]"
     )
@@ -984,7 +986,7 @@ def _rule_box(t: TraceEntry, x: float, y: float, w: float, h: float, size: float
             x + w - badge_w + 1,
             y + 47,
             badge,
-            10,
+            MIN_FONT,
             fill="#ffffff",
             data_confidence=t.citation.confidence.value,
         ),
@@ -1001,8 +1003,8 @@ def _rule_box(t: TraceEntry, x: float, y: float, w: float, h: float, size: float
         _text(
             x + 6,
             y + 47,
-            _fit(f"{style['en']} {style['zh']}{by}", w - badge_w - 18, 10.5),
-            10.5,
+            _fit(f"{style['en']} {style['zh']}{by}", w - badge_w - 18, MIN_FONT),
+            MIN_FONT,
             fill=style["stroke"],
             font_weight="bold",
         ),
@@ -1025,7 +1027,7 @@ def _slot_box(
         value = "no conclusion: every rule that set it was overridden · 无结论"
         fill, stroke, dash = "#ffffff", "#8a929c", "4 3"
     else:
-        value = f"= {_value(conclusion.value)}"
+        value = f"= {_value(conclusion.value, slot)}"
         fill, stroke, dash = "#ffffff", "#2f855a", None
     parts = [
         _el("title", _text_escape(f"{slot} ({en} / {zh}) {value}")),
@@ -1043,15 +1045,15 @@ def _slot_box(
         _text(
             x + 6,
             y + 14,
-            _fit(f"{slot} · {zh}", w - 12, size, mono=False),
+            _fit(f"{zh} · {en}", w - 12, size, mono=False),
             size,
             font_weight="bold",
         ),
         _text(
             x + 6,
             y + 28,
-            _fit(value, w - 12, 10.5),
-            10.5,
+            _fit(value, w - 12, MIN_FONT),
+            MIN_FONT,
             fill=INK if conclusion else MUTED,
         ),
     ]

@@ -21,7 +21,9 @@ import click
 from gridconnect.rules.catalogue import NATIONAL, Catalogue, Jurisdiction
 from gridconnect.rules.conditions import ParamRef, render
 from gridconnect.rules.facts import FACTS, FactType
+from gridconnect.rules.labels import VOCABULARY, Labels, labels_for
 from gridconnect.rules.model import Citation, Limit, Parameter, Rule, Text
+from gridconnect.rules.sentences import describe
 from gridconnect.rules.slots import SLOT_FAMILIES, SLOTS, SlotType
 
 __all__ = [
@@ -163,21 +165,26 @@ def _text(text: Text) -> str:
     return f"{esc(text.en)} / {esc(text.zh)}"
 
 
-def _value(value: Any) -> str:
+def _value(value: Any, slot: str = "", labels: Labels | None = None) -> str:
+    """A value of a rule's ``then``: the literal a rule file writes, and its label in both
+    languages (the vocabulary of :mod:`gridconnect.rules.labels`)."""
     if isinstance(value, ParamRef):
         return f"parameter :ref:`{value.name} <{param_label(value.name)}>`"
+    words = labels or Labels()
     if isinstance(value, Limit):
-        unit = {
-            "working_day": "working days (工作日)",
-            "calendar_day": "calendar days (自然日)",
-            "day": "days (天, unit not stated by the source)",
-        }[value.unit.value]
-        return f"{value.amount} {unit}"
+        note = ", unit not stated by the source" if value.unit.value == "day" else ""
+        return f"{esc(words.limit(value, 'en'))} / {esc(words.limit(value, 'zh'))}{note}"
     if isinstance(value, Text):
         return _text(value)
-    if isinstance(value, bool):
-        return literal("true" if value else "false")
-    return literal(str(value))
+    shown = literal(("true" if value else "false") if isinstance(value, bool) else str(value))
+    en, zh = words.value(slot, value, "en"), words.value(slot, value, "zh")
+    return f"{shown} ({esc(en)} / {esc(zh)})" if en != str(value) or zh != str(value) else shown
+
+
+def _slot(slot: str, labels: Labels) -> str:
+    """A slot as a rule file writes it, with its labels."""
+    en, zh = labels.slot(slot, "en"), labels.slot(slot, "zh")
+    return f"{literal(slot)} ({esc(en)} / {esc(zh)})" if zh != slot else literal(slot)
 
 
 def _dates(start: date, until: date | None) -> str:
@@ -201,19 +208,26 @@ def _citation(c: Citation) -> list[str]:
     if c.note:
         fields.append(("Note", esc(c.note)))
     fields.append(("Confidence", literal(c.confidence.value)))
+    if c.issuer_kind is not None:
+        fields.append(("Issuer kind", literal(c.issuer_kind.value)))
     return [f":{k}: {v}" for k, v in fields]
 
 
-def _rule_version(rule: Rule) -> list[str]:
+def _rule_version(rule: Rule, labels: Labels | None = None) -> list[str]:
+    words = labels or Labels()
     lines = [
         f":Title: {_text(rule.title)}",
         f":Jurisdiction: {literal(rule.jurisdiction)}",
         f":In force: {_dates(rule.effective_from, rule.effective_until)}",
         f":When: {literal(render(rule.when))}",
+        f":In words: {esc(describe(rule.when, words, 'en'))} / "
+        f"{esc(describe(rule.when, words, 'zh'))}",
         ":Then:",
         "",
     ]
-    lines += indent([f"* {literal(slot)} = {_value(v)}" for slot, v in rule.then.items()])
+    lines += indent(
+        [f"* {_slot(slot, words)} = {_value(v, slot, words)}" for slot, v in rule.then.items()]
+    )
     lines += [""]
     if rule.exception_to:
         targets = ", ".join(f":ref:`{t} <{rule_label(t)}>`" for t in rule.exception_to)
@@ -242,8 +256,14 @@ def _ordered(catalogue: Catalogue) -> list[Jurisdiction]:
     )
 
 
-def render_catalogue(catalogue: Catalogue, document_kinds: Mapping[str, Any] | None = None) -> str:
-    """Every jurisdiction with every rule (all versions) and every parameter (all values)."""
+def render_catalogue(
+    catalogue: Catalogue,
+    document_kinds: Mapping[str, Any] | None = None,
+    labels: Labels | None = None,
+) -> str:
+    """Every jurisdiction with every rule (all versions) and every parameter (all values), each
+    slot and value with its labels (``labels``: the default registry's vocabulary if None)."""
+    words = labels or labels_for()
     lines: list[str] = []
     for j in _ordered(catalogue):
         chain = " > ".join(x.alias for x in catalogue.chain(j.code))
@@ -280,7 +300,7 @@ def render_catalogue(catalogue: Catalogue, document_kinds: Mapping[str, Any] | N
             for r in versions:
                 if len(versions) > 1:
                     lines += [f"**Version {_dates(r.effective_from, r.effective_until)}**", ""]
-                lines += _rule_version(r)
+                lines += _rule_version(r, words)
     if document_kinds:
         lines += heading("Document kinds", "-")
         lines += [
@@ -372,16 +392,41 @@ def _slot_type(stype: SlotType) -> str:
     }[stype.kind]
 
 
-def render_slots() -> str:
-    """The conclusion slots and slot families, with the values each takes."""
-    single = [(literal(s), _slot_type(t), esc(t.doc)) for s, t in SLOTS.items()]
+def _labelled_values(slot: str, stype: SlotType) -> str:
+    if stype.kind != "enum":
+        return _slot_type(stype)
+    shown = []
+    for v in sorted(stype.values):
+        label = VOCABULARY.get(f"value:{slot}={v}")
+        shown.append(literal(v) + (f" ({esc(label.en)} / {esc(label.zh)})" if label else ""))
+    return "one of " + ", ".join(shown)
+
+
+def render_slots(labels: Labels | None = None) -> str:
+    """The conclusion slots and slot families with their labels and the values each takes,
+    then the family members the installed plugins name, with their labels."""
+    words = labels or labels_for()
+
+    def label(key: str) -> str:
+        text = words.get(key)
+        return f"{esc(text.en)} / {esc(text.zh)}" if text else "—"
+
+    single = [(literal(s), label(s), _labelled_values(s, t), esc(t.doc)) for s, t in SLOTS.items()]
     families = [
-        (literal(f + ".<name>"), _slot_type(t), esc(t.doc)) for f, t in SLOT_FAMILIES.items()
+        (literal(f + ".<name>"), label(f"family:{f}"), _labelled_values(f, t), esc(t.doc))
+        for f, t in SLOT_FAMILIES.items()
     ]
+    members = sorted(
+        (key, text)
+        for key, text in words.table.items()
+        if key.partition(".")[0] in SLOT_FAMILIES and ":" not in key
+    )
+    named = [(literal(key), f"{esc(text.en)} / {esc(text.zh)}") for key, text in members]
     return "\n".join(
         [
-            *_table(("Slot", "Value", "Meaning"), single, "2 3 4"),
-            *_table(("Slot family", "Value", "Meaning"), families, "2 3 4"),
+            *_table(("Slot", "Label", "Value", "Meaning"), single, "2 2 3 3"),
+            *_table(("Slot family", "Label", "Value", "Meaning"), families, "2 2 3 3"),
+            *_table(("Name", "Label (en / zh)"), named, "1 2"),
         ]
     )
 

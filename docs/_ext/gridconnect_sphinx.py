@@ -23,13 +23,15 @@ such as ``gridconnect.Decision``, a name imported under ``TYPE_CHECKING``) is lo
 was written and replaced by the full name of what it is; a standard-library or built-in name
 becomes a link to docs.python.org (there is no intersphinx at build time); a type variable or a
 private base class is shown as plain text. It also keeps napoleon off attribute docstrings
-(see :func:`_napoleon_skips_attributes`).
+(see :func:`_napoleon_skips_attributes`), and gives each Chinese glossary term a stable anchor,
+the term itself (``glossary.html#term-联席办``; :func:`stable_term_ids`).
 """
 
 from __future__ import annotations
 
 import builtins
 import importlib
+import re
 import sys
 import types
 import typing
@@ -38,6 +40,7 @@ from typing import Any
 import gridconnect_reference as ref
 from docutils import nodes
 from docutils.statemachine import StringList
+from sphinx import addnodes
 from sphinx.application import Sphinx
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
@@ -252,6 +255,39 @@ def _napoleon_skips_attributes(app: Sphinx) -> None:
         listeners[i] = listener._replace(handler=guarded)
 
 
+def term_anchor(term: str) -> str:
+    """The stable id of a glossary term: ``term-`` and the term itself, spaces as hyphens
+    (``term-联席办``). Sphinx numbers the ids of non-ASCII terms in reading order (``term-43``),
+    which changes as terms are added; this id changes only with the term."""
+    return "term-" + re.sub(r"\s+", "-", term.strip())
+
+
+def stable_term_ids(app: Sphinx, doctree: nodes.document) -> None:
+    """Give every glossary term whose id Sphinx numbered (a Chinese term) its
+    :func:`term_anchor`, in the page, in the index and for ``:term:`` references."""
+    std: Any = app.env.domains.standard_domain
+    docname = app.env.current_document.docname
+    for term in list(doctree.findall(nodes.term)):
+        numbered = [i for i in term["ids"] if re.fullmatch(r"term-\d+", i)]
+        if not numbered:
+            continue
+        text = term.astext()
+        new = term_anchor(text)
+        term["ids"] = [new if i in numbered else i for i in term["ids"]]
+        for old in numbered:
+            doctree.ids.pop(old, None)
+        doctree.ids[new] = term
+        for index in term.findall(addnodes.index):
+            index["entries"] = [
+                (kind, value, new if tid in numbered else tid, main, key)
+                for kind, value, tid, main, key in index["entries"]
+            ]
+        if std.objects.get(("term", text), ("", ""))[1] in numbered:
+            std.objects["term", text] = (docname, new)
+        if std._terms.get(text.lower(), ("", ""))[1] in numbered:
+            std._terms[text.lower()] = (docname, new)
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("gridconnect-cli", CliDirective)
     app.add_directive("gridconnect-catalogue", CatalogueDirective)
@@ -263,4 +299,5 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.setup_extension("gridconnect_picture_directives")
     app.connect("missing-reference", resolve_missing)
     app.connect("builder-inited", _napoleon_skips_attributes)
+    app.connect("doctree-read", stable_term_ids)
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -4,14 +4,33 @@
 >>> app = gridconnect.load_application("examples/applications/foshan-resident.json")
 >>> decision = gridconnect.evaluate(app, engine="reference")
 >>> decision.track
-'three_zero'
+<Track.THREE_ZERO: 'three_zero'>
+>>> decision.track == "three_zero", decision.approval.mode
+(True, None)
+
+An application also comes from JSON-shaped data or text, and goes back to it:
+
+>>> same = gridconnect.Application.from_json(app.to_json())
+>>> same == app, gridconnect.Application.from_dict(app.to_dict()) == app
+(True, True)
 """
 
 from __future__ import annotations
 
 from gridconnect.api import evaluate, get_engine, questions, rulebook_for
 from gridconnect.calendar import ChinaCalendar, WorkingDayCalendar, national_calendar
-from gridconnect.decision import Conclusion, Deadline, Decision, Question, TraceEntry
+from gridconnect.decision import (
+    ApprovalAuthority,
+    ApprovalMode,
+    ApprovalView,
+    Conclusion,
+    Deadline,
+    Decision,
+    Question,
+    Supply,
+    TraceEntry,
+    Track,
+)
 from gridconnect.errors import (
     CalendarError,
     ConflictError,
@@ -24,11 +43,14 @@ from gridconnect.errors import (
     UnitError,
 )
 from gridconnect.model.application import Application
-from gridconnect.model.codec import load_file, loads
+from gridconnect.model.codec import load_file
 from gridconnect.registry import Registry, default_registry
 
 __all__ = [
     "Application",
+    "ApprovalAuthority",
+    "ApprovalMode",
+    "ApprovalView",
     "CalendarError",
     "ChinaCalendar",
     "Conclusion",
@@ -43,9 +65,12 @@ __all__ = [
     "Question",
     "Registry",
     "RuleDataError",
+    "Supply",
     "TraceEntry",
+    "Track",
     "UnitError",
     "WorkingDayCalendar",
+    "application_from_json",
     "default_registry",
     "evaluate",
     "get_engine",
@@ -59,10 +84,12 @@ __version__ = "0.1.0"
 
 
 def load_application(path: str) -> Application:
-    """Read and validate one application JSON file."""
+    """Read and validate one application JSON file; the error names the file."""
     return load_file(path, Application)
 
 
 def application_from_json(text: str | bytes) -> Application:
-    """Validate an application given as JSON text."""
-    return loads(text, Application)
+    """Validate an application given as JSON text: the same as
+    :meth:`Application.from_json <gridconnect.model.Application.from_json>`, kept under this
+    name (not deprecated)."""
+    return Application.from_json(text)

@@ -14,6 +14,7 @@ from gridconnect.errors import (
     CalendarError,
     GridconnectError,
     InputError,
+    PluginError,
     RuleDataError,
     UnitError,
 )
@@ -21,8 +22,15 @@ from gridconnect.registry import Registry
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-INPUT_ERRORS: tuple[type[Exception], ...] = (InputError, RuleDataError, CalendarError, UnitError)
-"""Errors in what the user gave: exit status 2. Any other gridconnect error exits with 1."""
+INPUT_ERRORS: tuple[type[Exception], ...] = (
+    InputError,
+    RuleDataError,
+    CalendarError,
+    UnitError,
+    PluginError,
+)
+"""Errors in what the user gave or set up (a plugin that failed included): exit status 2. Any
+other gridconnect error exits with 1."""
 
 
 def guarded(*more_input_errors: type[Exception]) -> Callable[[F], F]:
@@ -51,10 +59,17 @@ def parse_date(_: Any, __: Any, value: str | None) -> date | None:
     """A click callback: an ISO date (YYYY-MM-DD), or a usage error in both languages."""
     if value is None:
         return None
+    from gridconnect.errors import FieldValueError, shown
+    from gridconnect.model.codec import check_date
+
     try:
-        return date.fromisoformat(value)
+        return check_date(date.fromisoformat(value))
+    except FieldValueError as error:
+        raise click.BadParameter(f"{value}: {error}") from None
     except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date YYYY-MM-DD / 不是有效日期") from None
+        raise click.BadParameter(
+            f"{shown(repr(value))} is not a date YYYY-MM-DD / 不是有效日期"
+        ) from None
 
 
 FORMAT = click.option(
@@ -64,6 +79,25 @@ FORMAT = click.option(
     default="text",
     show_default=True,
     help="Text for people, JSON for programs.",
+)
+
+
+PAGE_FORMAT = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "html"]),
+    default="text",
+    show_default=True,
+    help="Text for people, JSON for programs, or one standalone printable HTML page.",
+)
+
+
+SHOW_PERSONAL_DATA = click.option(
+    "--show-personal-data",
+    is_flag=True,
+    default=False,
+    help="Show resident identity card numbers and credit codes in clear (masked by default: "
+    "first 4 and last 2 characters); for those entitled to see them.",
 )
 
 
@@ -80,25 +114,48 @@ AS_OF = click.option(
 )
 
 
+def _lang(_: Any, __: Any, value: str | None) -> str:
+    """A click callback: the ``--lang`` given, else the locale's (see ``default_lang``)."""
+    if value is not None:
+        return value
+    from gridconnect.rules.labels import default_lang
+
+    try:
+        return default_lang()
+    except ValueError as error:
+        raise click.BadParameter(f"GRIDCONNECT_LANG: {error}") from None
+
+
 LANG = click.option(
     "--lang",
     type=click.Choice(["zh", "en"]),
-    default="zh",
-    show_default=True,
-    help="Language of the text output.",
+    default=None,
+    callback=_lang,
+    help="Language of the text output (default: GRIDCONNECT_LANG, else the locale: zh for a "
+    "zh_* locale, C or none; en for any other).",
 )
 
 
 def registry_of(ctx: click.Context) -> Registry:
-    """The registry the ``gridconnect`` group's ``--rules``/``--plugin``/``--disable`` options
-    describe, built once per command; plugins that failed to load are reported as warnings."""
+    """The registry the ``gridconnect`` group's ``--rules``/``--plugin``/``--disable``/
+    ``--allow-broken-plugins`` options describe, built once per command.
+
+    A rules file or plugin asked for by name that cannot load ends the command (exit status 2,
+    the file and the reason in both languages); an installed plugin that failed is reported
+    as a warning, and the decisions of its jurisdictions are errors (see
+    :meth:`~gridconnect.registry.Registry.failure_for`)."""
     obj = ctx.ensure_object(dict)
     if "registry" not in obj:
         registry = Registry(
             local=obj.get("rules", ()),
             modules=obj.get("modules", ()),
             disable=obj.get("disable", ()),
+            allow_broken=obj.get("allow_broken", False),
         )
+        if registry.explicit_errors:
+            for error in registry.explicit_errors:
+                click.echo(f"error / 错误: {error}", err=True)
+            raise SystemExit(2)
         for error in registry.errors:
             click.echo(f"warning / 警告: {error}", err=True)
         obj["registry"] = registry
@@ -106,6 +163,12 @@ def registry_of(ctx: click.Context) -> Registry:
     return reg
 
 
+def json_text(data: Any) -> str:
+    """The JSON every command prints with ``--format json`` (and ``gridconnect serve`` sends),
+    newline included: sorted keys, Chinese kept, two-space indent."""
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, indent=2) + "\n"
+
+
 def emit(data: Any) -> None:
     """Deterministic JSON on standard output (sorted keys, Chinese kept)."""
-    click.echo(json.dumps(data, ensure_ascii=False, sort_keys=True, indent=2))
+    click.echo(json_text(data), nl=False)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -12,13 +12,22 @@ import attrs
 
 from gridconnect.bundle import BundlePlan, plan_bundle
 from gridconnect.calendar import WorkingDayCalendar
-from gridconnect.decision import Deadline, Decision, Resolution, resolve
+from gridconnect.coverage import coverage_warnings
+from gridconnect.decision import (
+    Conclusion,
+    Deadline,
+    Decision,
+    DecisionWarning,
+    Resolution,
+    resolve,
+)
+from gridconnect.documents import Acceptance, acceptance
 from gridconnect.engine.base import Engine
 from gridconnect.engine.reference import ReferenceEngine
-from gridconnect.errors import EngineError
+from gridconnect.errors import EngineError, PluginError
 from gridconnect.model.application import AccessWorks, Application, RouteSegment
 from gridconnect.registry import Registry, default_registry
-from gridconnect.rules.catalogue import Rulebook
+from gridconnect.rules.catalogue import Catalogue, Rulebook
 from gridconnect.rules.conditions import UNKNOWN_PREFIX
 from gridconnect.rules.facts import SLOT_PREFIX, facts_of
 from gridconnect.rules.model import Limit
@@ -75,8 +84,15 @@ def rulebook_for(
     application: Application, as_of: date | None = None, *, registry: Registry | None = None
 ) -> Rulebook:
     """The rulebook that applies to an application: its site's jurisdiction chain, in force on
-    ``as_of`` (by default the date it was applied for)."""
+    ``as_of`` (by default the date it was applied for).
+
+    Raises :class:`~gridconnect.errors.PluginError` when a plugin of the site's jurisdiction
+    (or one above it) failed to load, rather than deciding by the rules that did: see
+    :meth:`Registry.failure_for <gridconnect.registry.Registry.failure_for>`."""
     reg = registry or default_registry()
+    failure = reg.failure_for(application.site.division.value)
+    if failure is not None:
+        raise failure
     chain = reg.catalogue.chain_for_division(application.site.division.value)
     return reg.catalogue.rulebook(chain[-1].code, as_of or application.applied_on)
 
@@ -106,10 +122,24 @@ def evaluate(
     eng = _engine(engine)
     found = match(application, as_of, eng, registry=reg, strict_calendar=strict_calendar)
     decision = found.decide()
+    broken = reg.warnings_for(application.site.division.value)
+    if broken:
+        warned = (*(_broken_warning(e) for e in broken), *decision.warnings)
+        decision = attrs.evolve(decision, warnings=warned)
     if not application.bundle:
         return decision
     plan = _bundle(application, decision, found.rulebook, eng, found.calendar, reg)
     return attrs.evolve(decision, bundle=plan)
+
+
+def _broken_warning(error: PluginError) -> DecisionWarning:
+    return DecisionWarning(
+        kind="broken_plugin",
+        en=f"decided without plugin {error.plugin}, which failed (--allow-broken-plugins): "
+        f"{error.en}",
+        zh=f"插件 {error.plugin} 加载失败，本决定未采用其规则（--allow-broken-plugins）：{error.zh}",
+        source=error.plugin,
+    )
 
 
 @attrs.frozen(kw_only=True)
@@ -127,6 +157,7 @@ class Match:
     unknown_facts: frozenset[str] = (
         frozenset()
     )  # the facts read that the application leaves unknown
+    catalogue: Catalogue | None = None  # for the coverage warnings (none without it)
 
     def resolution(self) -> Resolution:
         """What precedence makes of the matched rules (cached per rulebook)."""
@@ -140,15 +171,36 @@ class Match:
         )
 
     def decide(self) -> Decision:
-        """The decision (without the 一次办 bundle plan, which :func:`evaluate` adds)."""
-        return self.resolution().decision(
+        """The decision (without the 一次办 bundle plan, which :func:`evaluate` adds), with its
+        coverage warnings and acceptance section (:meth:`additions`)."""
+        resolution = self.resolution()
+        deadlines = self.deadlines()
+        decision = resolution.decision(
             application_id=self.application.id,
             rulebook=self.rulebook,
             engine=self.engine,
             facts=self.facts,
-            deadlines=self.deadlines(),
+            deadlines=deadlines,
             unknown_facts=self.unknown_facts,
         )
+        warned, accepted = self.additions(resolution.conclusions, deadlines)
+        return attrs.evolve(decision, warnings=warned, acceptance=accepted)
+
+    def additions(
+        self, conclusions: Mapping[str, Conclusion], deadlines: Sequence[Deadline]
+    ) -> tuple[tuple[DecisionWarning, ...], Acceptance]:
+        """What a decision carries beside the rules' conclusions: the coverage warnings
+        (:mod:`gridconnect.coverage`, when the match knows its catalogue) and the acceptance
+        section (:func:`gridconnect.documents.acceptance`)."""
+        app = self.application
+        given = {d.kind: d.source.value for d in app.documents}
+        accepted = acceptance(conclusions, given)
+        if self.catalogue is None:
+            return (), accepted
+        warned = coverage_warnings(
+            app, self.rulebook.as_of, deadlines, self.catalogue, self.calendar
+        )
+        return warned, accepted
 
 
 def match(
@@ -164,7 +216,8 @@ def match(
     reg = registry or default_registry()
     book = rulebook_for(application, as_of, registry=reg)
     calendar = reg.calendar(book.jurisdictions[-1].code, strict=strict_calendar)
-    return match_rulebook(application, book, _engine(engine), calendar)
+    found = match_rulebook(application, book, _engine(engine), calendar)
+    return attrs.evolve(found, catalogue=reg.catalogue)
 
 
 def questions(
@@ -260,6 +313,7 @@ def _bundle(
         permits_of=permits_of,
         limits=limits,
         calendar=calendar,
+        as_of=decision.as_of,
     )
 
 

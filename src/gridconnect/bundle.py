@@ -74,20 +74,39 @@ class UtilityRequirement:
     documents: tuple[str, ...] = ()
     platform: Text | None = None
     note: str | None = None  # what the source leaves open, e.g. that it names no fields
+    #: First day the bundled service is in force; None: the citation's date (always, if the
+    #: citation has none). A request made before it leaves the utility out of the bundle.
+    effective_from: date | None = None
+
+    def in_force(self, on: date) -> bool:
+        """Whether the bundled service is in force on ``on``."""
+        start = self.effective_from or self.citation.date
+        return start is None or start <= on
 
 
 @attrs.frozen(kw_only=True)
 class FormEntry:
+    """One field of the joint form, for one utility."""
+
+    #: The utility that needs the field.
     utility: Utility
+    #: The field's name, as in the request's ``details``.
     field: str
+    #: The field's title in Chinese and English.
     title: Text
+    #: The value given in the application (None: not given).
     value: str | int | bool | None
 
 
 @attrs.frozen(kw_only=True)
 class DocumentNeed:
+    """One document kind, asked for once, and every utility that needs it."""
+
+    #: The document kind (a slug, as in :attr:`Document.kind <gridconnect.model.Document.kind>`).
     kind: str
+    #: The utilities that need it.
     utilities: tuple[Utility, ...]
+    #: Whether the application supplies it.
     provided: bool
 
 
@@ -95,10 +114,15 @@ class DocumentNeed:
 class Trench:
     """One excavation: the segments laid in it, its length, what it crosses, its permits."""
 
+    #: The road section it is dug along (None: a segment with no road section, alone).
     road_section: str | None
+    #: The segments laid in it, each as (utility, segment id).
     segments: tuple[tuple[Utility, str], ...]
+    #: Its length in metres: that of its longest segment.
     length_m: Decimal
+    #: What it crosses, each once.
     crossings: tuple[str, ...]
+    #: The permits it needs (the names of ``permit.*`` slots), each asked for once.
     permits: tuple[str, ...]
 
 
@@ -106,32 +130,48 @@ class Trench:
 class Savings:
     """Counts for separate requests and for the bundle; ``*_avoided`` is the difference."""
 
+    #: Excavations if every utility dug its own trenches.
     excavations_separate: int
+    #: Excavations for the bundle: one per trench.
     excavations_bundled: int
+    #: Permit approvals if every utility asked for its own.
     approvals_separate: int
+    #: Permit approvals for the bundle: each permit once per trench.
     approvals_bundled: int
+    #: Trench metres if every utility dug its own trenches.
     trench_m_separate: Decimal
+    #: Trench metres for the bundle.
     trench_m_bundled: Decimal
 
     @property
     def excavations_avoided(self) -> int:
+        """Excavations the bundle saves."""
         return self.excavations_separate - self.excavations_bundled
 
     @property
     def approvals_avoided(self) -> int:
+        """Permit approvals the bundle saves."""
         return self.approvals_separate - self.approvals_bundled
 
     @property
     def trench_m_avoided(self) -> Decimal:
+        """Trench metres the bundle saves."""
         return self.trench_m_separate - self.trench_m_bundled
 
 
 @attrs.frozen(kw_only=True)
 class ScheduleStep:
+    """One step of the joint schedule (survey, design, construction, acceptance)."""
+
+    #: The step, e.g. ``joint_survey``.
     step: str
+    #: Its binding time limit from the rulebook (None: the rulebook sets none).
     limit: Limit | None
+    #: The last day of the limit, counted from the application date (None without a limit).
     due: date | None
-    slot: str | None  # the rulebook slot the limit comes from
+    #: The rulebook slot the limit comes from.
+    slot: str | None
+    #: The rule that decided the limit.
     rule: str | None
 
 
@@ -139,19 +179,31 @@ class ScheduleStep:
 class BundlePlan:
     """The plan for a bundled (一次办) application."""
 
+    #: The id of the application planned.
     application_id: str
+    #: The utilities in the bundle, electricity first.
     utilities: tuple[Utility, ...]
+    #: The utilities asked for that cannot join the bundle here, each with the reason.
     unavailable: tuple[tuple[Utility, str], ...]
+    #: The joint form: every field each utility needs, once.
     form: tuple[FormEntry, ...]
+    #: The required fields the application leaves empty, located by their JSON path.
     missing: tuple[Problem, ...]
+    #: Each document kind asked for once, with the utilities that need it.
     documents: tuple[DocumentNeed, ...]
-    confirmation: tuple[Utility, ...]  # one confirmation covers all of these
+    #: The utilities one confirmation covers.
+    confirmation: tuple[Utility, ...]
+    #: The joint excavations.
     trenches: tuple[Trench, ...]
+    #: What the bundle saves against separate requests.
     savings: Savings
+    #: The joint schedule, step by step.
     schedule: tuple[ScheduleStep, ...]
+    #: The source of each joined utility's requirements, as (utility, citation).
     citations: tuple[tuple[str, Citation], ...]
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON form (the ``bundle`` schema, version :data:`BUNDLE_SCHEMA_VERSION`)."""
         from gridconnect.decision import _plain
 
         def cite(c: Citation) -> dict[str, Any]:
@@ -232,13 +284,13 @@ PermitsOf = Callable[[RouteSegment], frozenset[str]]
 
 
 def _requirements_for(
-    requirements: Iterable[UtilityRequirement], chain: Sequence[str]
+    requirements: Iterable[UtilityRequirement], chain: Sequence[str], on: date
 ) -> dict[Utility, UtilityRequirement]:
-    """The most specific requirement of each utility along the jurisdiction chain."""
+    """The most specific requirement in force on ``on`` of each utility along the chain."""
     depth = {code: i for i, code in enumerate(chain)}
     best: dict[Utility, UtilityRequirement] = {}
     for req in requirements:
-        if req.jurisdiction not in depth:
+        if req.jurisdiction not in depth or not req.in_force(on):
             continue
         held = best.get(req.utility)
         if held is None or depth[req.jurisdiction] > depth[held.jurisdiction]:
@@ -261,13 +313,15 @@ def plan_bundle(
     permits_of: PermitsOf,
     limits: Mapping[str, tuple[Limit, str]],
     calendar: WorkingDayCalendar,
+    as_of: date | None = None,
 ) -> BundlePlan:
     """Plan a bundled application.
 
     ``required_documents`` are the electricity decision's required documents; ``limits`` maps a
     rulebook slot (``stage.joint_survey``, ``stage.whole_process``, ...) to its limit and rule.
+    Only the bundled services in force on ``as_of`` (default: the application date) join.
     """
-    reqs = _requirements_for(requirements, chain)
+    reqs = _requirements_for(requirements, chain, as_of or app.applied_on)
     requested = [r.utility for r in app.bundle]
     utilities: list[Utility] = [Utility.ELECTRICITY]
     unavailable: list[tuple[Utility, str]] = []

@@ -19,7 +19,10 @@ from gridconnect._cli_support import (
     AS_OF,
     ENGINE,
     FORMAT,
+    INPUT_ERRORS,
     LANG,
+    PAGE_FORMAT,
+    SHOW_PERSONAL_DATA,
     emit,
     guarded,
     parse_date,
@@ -30,7 +33,11 @@ from gridconnect.bundle import bundle_schema
 from gridconnect.calendar import national_calendar
 from gridconnect.decision import Decision, decision_schema
 from gridconnect.errors import (
+    ConflictError,
+    EngineError,
+    GridconnectError,
     InputError,
+    PluginError,
 )
 from gridconnect.interview import (
     apply_answer,
@@ -43,9 +50,14 @@ from gridconnect.interview import (
 )
 from gridconnect.model.application import Application
 from gridconnect.model.codec import dumps, load_file, structure
+from gridconnect.model.personal import mask
 from gridconnect.model.schema import application_schema
+from gridconnect.places import find_jurisdiction
 from gridconnect.render import render_bundle, render_decision, render_explanation
+from gridconnect.render_html import render_bundle_html, render_html
+from gridconnect.rules.catalogue import Catalogue, Rulebook
 from gridconnect.rules.conditions import render
+from gridconnect.rules.labels import labels_for
 
 __all__ = ["main"]
 
@@ -67,23 +79,36 @@ __all__ = ["main"]
     help="Load a plugin object that is importable but not installed; repeatable.",
 )
 @click.option("--disable", multiple=True, help="Do not load the plugin with this name; repeatable.")
+@click.option(
+    "--allow-broken-plugins",
+    "allow_broken",
+    is_flag=True,
+    help="Decide applications of a jurisdiction whose installed plugin failed to load with the "
+    "plugins that did (each such decision carries a warning); by default they are errors.",
+)
 @click.pass_context
 def cli(
-    ctx: click.Context, rules: Sequence[str], modules: Sequence[str], disable: Sequence[str]
+    ctx: click.Context,
+    rules: Sequence[str],
+    modules: Sequence[str],
+    disable: Sequence[str],
+    allow_broken: bool,
 ) -> None:
     """Getting-electricity (获得电力) rules: validate and evaluate applications for grid
     connection, inspect rules and plugins, count working days."""
     ctx.ensure_object(dict).update(
-        rules=tuple(rules), modules=tuple(modules), disable=tuple(disable)
+        rules=tuple(rules), modules=tuple(modules), disable=tuple(disable), allow_broken=allow_broken
     )
 
 
 @cli.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @FORMAT
+@SHOW_PERSONAL_DATA
 @guarded()
-def validate(files: Sequence[str], fmt: str) -> None:
-    """Check application files; print each one's normalised form."""
+def validate(files: Sequence[str], fmt: str, show_personal_data: bool) -> None:
+    """Check application files; print each one's normalised form (identifiers masked unless
+    --show-personal-data)."""
     failed: list[InputError] = []
     results: list[dict[str, Any]] = []
     for path in files:
@@ -99,7 +124,10 @@ def validate(files: Sequence[str], fmt: str) -> None:
                 }
             )
             continue
-        results.append({"file": path, "valid": True, "application": json.loads(dumps(app))})
+        data = json.loads(dumps(app))
+        results.append(
+            {"file": path, "valid": True, "application": data if show_personal_data else mask(data)}
+        )
         if fmt == "text":
             click.echo(f"{path}: valid / 有效")
     if fmt == "json":
@@ -126,7 +154,7 @@ def schema(name: str) -> None:
 @click.argument("file", type=click.Path(dir_okay=False))
 @AS_OF
 @ENGINE
-@FORMAT
+@PAGE_FORMAT
 @LANG
 @click.pass_context
 @guarded()
@@ -135,18 +163,33 @@ def bundle(
 ) -> None:
     """Plan a bundled (一次办) request: one form, one document list, joint trenches, savings."""
     app = load_file(file, Application)
-    plan = plan_for(app, as_of, engine, registry=registry_of(ctx))
+    registry = registry_of(ctx)
+    plan = plan_for(app, as_of, engine, registry=registry)
     if fmt == "json":
         emit(plan.to_dict())
+    elif fmt == "html":
+        click.echo(render_bundle_html(plan, lang, labels=labels_for(registry)), nl=False)
     else:
-        click.echo(render_bundle(plan, lang))
+        click.echo(render_bundle(plan, lang, labels=labels_for(registry)))
+
+
+EVALUATE_FORMAT = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "jsonl", "html"]),
+    default="text",
+    show_default=True,
+    help="Text for people; json: the decision of one file, or a list with one entry per file "
+    "for several; jsonl: one entry per file and line, whatever their number; html: one "
+    "standalone printable page.",
+)
 
 
 @cli.command("evaluate")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @AS_OF
 @ENGINE
-@FORMAT
+@EVALUATE_FORMAT
 @LANG
 @click.pass_context
 @guarded()
@@ -158,14 +201,81 @@ def evaluate_cmd(
     fmt: str,
     lang: str,
 ) -> None:
-    """Decide applications: track, supply, approval, documents and time limits, with sources."""
+    """Decide applications: track, supply, approval, documents and time limits, with sources.
+
+    A file that cannot be decided does not stop the others: their decisions are printed, the
+    failures are listed (on standard error, and as entries in JSON), and the exit status is 2
+    (1 when no failure is an input error). An entry is {"file", "decision"} or
+    {"file", "error"}, one per file in the order given: --format jsonl prints one per line
+    whatever the number of files; --format json prints the decision itself for one file, and
+    the list of entries for several.
+    """
     registry = registry_of(ctx)
-    apps = [load_file(path, Application) for path in files]
-    decisions = [evaluate(app, as_of, engine, registry=registry) for app in apps]
-    if fmt == "json":
-        emit([d.to_dict() for d in decisions] if len(decisions) > 1 else decisions[0].to_dict())
-        return
-    click.echo("\n\n".join(render_decision(d, lang) for d in decisions))
+    entries: list[dict[str, Any]] = []
+    decisions: list[Decision] = []
+    failures: list[tuple[str, GridconnectError]] = []
+    for path in files:
+        try:
+            decision = evaluate(load_file(path, Application), as_of, engine, registry=registry)
+        except GridconnectError as error:
+            failures.append((path, error))
+            entries.append({"file": path, "error": _error_entry(error)})
+            continue
+        decisions.append(decision)
+        entries.append({"file": path, "decision": decision.to_dict()})
+    if fmt == "jsonl":
+        for entry in entries:
+            click.echo(json.dumps(entry, ensure_ascii=False, sort_keys=True, separators=(",", ":")))
+    elif fmt == "json" and len(files) > 1:
+        emit(entries)
+    elif fmt == "json" and decisions:
+        emit(decisions[0].to_dict())
+    elif fmt == "html" and decisions:
+        page = decisions[0] if len(decisions) == 1 else decisions
+        click.echo(render_html(page, lang, labels=labels_for(registry), derivation=False), nl=False)
+    elif fmt == "text" and decisions:
+        labels = labels_for(registry)
+        click.echo("\n\n".join(render_decision(d, lang, labels=labels) for d in decisions))
+    if failures:
+        _report_failures(failures, len(files))
+
+
+def _error_entry(error: GridconnectError) -> dict[str, Any]:
+    """A failure as ``evaluate --format json`` lists it: what kind, the message in both
+    languages, and (for invalid input) every problem located by its JSON path."""
+    kinds: tuple[tuple[type[GridconnectError], str], ...] = (
+        (InputError, "input"),
+        (ConflictError, "conflict"),
+        (PluginError, "plugin"),
+        (EngineError, "engine"),
+    )
+    kind = next((k for cls, k in kinds if isinstance(error, cls)), None)
+    if kind is None:
+        kind = "input" if isinstance(error, INPUT_ERRORS) else "error"
+    problems = error.problems if isinstance(error, InputError) else ()
+    return {
+        "kind": kind,
+        "en": error.en,
+        "zh": error.zh,
+        "problems": [{"path": p.path, "en": p.en, "zh": p.zh} for p in problems],
+    }
+
+
+def _report_failures(failures: Sequence[tuple[str, GridconnectError]], total: int) -> None:
+    """Each failure on standard error, then which files failed; exit 2 if any failure is an
+    input error, else 1."""
+    for path, error in failures:
+        message = str(error)
+        click.echo(message if path in message else f"{path}: {message}", err=True)
+    if total > 1:
+        names = ", ".join(path for path, _ in failures)
+        n = len(failures)
+        click.echo(
+            f"{n} of {total} files could not be decided / {total} 个文件中有 {n} 个未能判定: "
+            f"{names}",
+            err=True,
+        )
+    raise SystemExit(2 if any(isinstance(e, INPUT_ERRORS) for _, e in failures) else 1)
 
 
 def _answer_items(_: Any, __: Any, items: Sequence[str]) -> tuple[tuple[str, Any], ...]:
@@ -252,16 +362,26 @@ def ask(
 @click.argument("file", type=click.Path(dir_okay=False))
 @AS_OF
 @ENGINE
+@PAGE_FORMAT
 @LANG
 @click.pass_context
 @guarded()
 def explain(
-    ctx: click.Context, file: str, as_of: date | None, engine: str | None, lang: str
+    ctx: click.Context, file: str, as_of: date | None, engine: str | None, fmt: str, lang: str
 ) -> None:
-    """Print the derivation of a decision: every rule that matched, why, and its source."""
+    """Print the derivation of a decision: every rule that matched, why, and its source.
+
+    With --format html: one standalone page with the decision and its derivation; with
+    --format json: the decision, whose trace is the derivation."""
     app = load_file(file, Application)
-    decision = evaluate(app, as_of, engine, registry=registry_of(ctx))
-    click.echo(render_explanation(decision, lang))
+    registry = registry_of(ctx)
+    decision = evaluate(app, as_of, engine, registry=registry)
+    if fmt == "json":
+        emit(decision.to_dict())
+    elif fmt == "html":
+        click.echo(render_html(decision, lang, labels=labels_for(registry)), nl=False)
+    else:
+        click.echo(render_explanation(decision, lang, labels=labels_for(registry)))
 
 
 @cli.group()
@@ -286,20 +406,23 @@ def calendar_add(start: str, n: int, lenient: bool, fmt: str) -> None:
     """The date N working days after START (START itself not counted)."""
     day = parse_date(None, None, start)
     assert day is not None
+    result = calendar_add_result(day, n, lenient=lenient)
+    if fmt == "json":
+        emit(result)
+    else:
+        click.echo(result["date"] + (" (provisional / 暂定)" if result["provisional"] else ""))
+
+
+def calendar_add_result(day: date, n: int, *, lenient: bool = False) -> dict[str, Any]:
+    """The date ``n`` national working days after ``day``: the JSON of ``calendar add``."""
     cal = national_calendar(strict=not lenient)
     due = cal.add_working_days(day, n)
-    provisional = cal.is_provisional(due)
-    if fmt == "json":
-        emit(
-            {
-                "start": day.isoformat(),
-                "working_days": n,
-                "date": due.isoformat(),
-                "provisional": provisional,
-            }
-        )
-    else:
-        click.echo(due.isoformat() + (" (provisional / 暂定)" if provisional else ""))
+    return {
+        "start": day.isoformat(),
+        "working_days": n,
+        "date": due.isoformat(),
+        "provisional": cal.is_provisional(due),
+    }
 
 
 @calendar.command("between")
@@ -332,8 +455,10 @@ def calendar_between(start: str, end: str, lenient: bool, fmt: str) -> None:
 @FORMAT
 @click.pass_context
 def plugins(ctx: click.Context, fmt: str) -> None:
-    """Loaded plugins: distribution, version, jurisdictions and number of rules."""
+    """Loaded plugins, sorted by name: distribution, version, jurisdictions and number of
+    rules; plugins that were set aside are listed as errors (and warned about)."""
     registry = registry_of(ctx)
+    loaded = sorted(registry.plugins, key=lambda p: p.name)
     rows = [
         {
             "plugin": p.name,
@@ -342,17 +467,28 @@ def plugins(ctx: click.Context, fmt: str) -> None:
             "jurisdictions": [j.alias for j in p.jurisdictions],
             "rules": p.rule_count,
         }
-        for p in registry.plugins
+        for p in loaded
     ]
-    errors = [str(e) for e in registry.errors]
+    errors = sorted(str(e) for e in registry.errors)
     if fmt == "json":
         emit({"plugins": rows, "errors": errors})
         return
-    for p in registry.plugins:
+    for p in loaded:
         aliases = ", ".join(j.alias for j in p.jurisdictions) or "-"
         click.echo(
-            f"{p.name:<24} {p.distribution or '-'} {p.version or ''}  {aliases}  {p.rule_count} rules"
+            f"{p.name:<24} {p.distribution or '-'} {p.version or ''}  {aliases}  "
+            f"{p.rule_count} rule{'' if p.rule_count == 1 else 's'}"
         )
+
+
+def jurisdiction_rows(cat: Catalogue) -> list[dict[str, Any]]:
+    """Every jurisdiction of a catalogue, parents first: the JSON of ``jurisdictions``."""
+    return [
+        {"code": j.code, "alias": j.alias, "zh": j.name.zh, "en": j.name.en, "parent": j.parent}
+        for j in sorted(
+            cat.jurisdictions.values(), key=lambda j: [x.code for x in cat.chain(j.code)]
+        )
+    ]
 
 
 @cli.command()
@@ -360,13 +496,7 @@ def plugins(ctx: click.Context, fmt: str) -> None:
 @click.pass_context
 def jurisdictions(ctx: click.Context, fmt: str) -> None:
     """Every known jurisdiction, with its code, names and parent."""
-    cat = registry_of(ctx).catalogue
-    rows = [
-        {"code": j.code, "alias": j.alias, "zh": j.name.zh, "en": j.name.en, "parent": j.parent}
-        for j in sorted(
-            cat.jurisdictions.values(), key=lambda j: [x.code for x in cat.chain(j.code)]
-        )
-    ]
+    rows = jurisdiction_rows(registry_of(ctx).catalogue)
     if fmt == "json":
         emit(rows)
         return
@@ -375,15 +505,44 @@ def jurisdictions(ctx: click.Context, fmt: str) -> None:
 
 
 @cli.command()
-@click.option("--jurisdiction", "-j", required=True, help="Code or alias, e.g. guangzhou/huangpu.")
+@click.option(
+    "--jurisdiction",
+    "-j",
+    required=True,
+    metavar="PLACE",
+    help="A jurisdiction's code or alias (guangzhou/huangpu), any division code (440106: the "
+    "nearest jurisdiction with rules above it, as evaluate does) or a Chinese name (广州市黄埔区).",
+)
 @click.option("--as-of", callback=parse_date, help="Date (default: today).")
 @FORMAT
 @click.pass_context
 @guarded()
 def rules(ctx: click.Context, jurisdiction: str, as_of: date | None, fmt: str) -> None:
-    """The rulebook in force in a jurisdiction: each rule, its condition and its source."""
-    book = registry_of(ctx).catalogue.rulebook(jurisdiction, as_of or date.today())
-    rows = [
+    """The rulebook in force in a place: each rule, its condition and its source."""
+    catalogue = registry_of(ctx).catalogue
+    found = find_jurisdiction(catalogue, jurisdiction)
+    if found.walked:
+        j, place = found.jurisdiction, found.place_name()
+        click.echo(
+            f"note / 说明: {place} has no rules of its own; the rules of {j.alias} apply / "
+            f"{place} 无本级规则，适用{j.name.zh}的规则",
+            err=True,
+        )
+    book = catalogue.rulebook(found.jurisdiction.code, as_of or date.today())
+    rows = rule_rows(book)
+    if fmt == "json":
+        emit(rows)
+        return
+    click.echo(f"{book!r}")
+    for r in rows:
+        click.echo(
+            f"- {r['id']}  {r['title_zh']}\n    when: {r['when']}\n    source: {r['citation']}"
+        )
+
+
+def rule_rows(book: Rulebook) -> list[dict[str, Any]]:
+    """Each rule of a rulebook, its condition and its source: the JSON of ``rules``."""
+    return [
         {
             "id": b.id,
             "jurisdiction": b.rule.jurisdiction,
@@ -402,14 +561,6 @@ def rules(ctx: click.Context, jurisdiction: str, as_of: date | None, fmt: str) -
         }
         for b in book.rules
     ]
-    if fmt == "json":
-        emit(rows)
-        return
-    click.echo(f"{book!r}")
-    for r in rows:
-        click.echo(
-            f"- {r['id']}  {r['title_zh']}\n    when: {r['when']}\n    source: {r['citation']}"
-        )
 
 
 # Command groups that live beside the features they drive (one line each).
@@ -422,6 +573,15 @@ cli.add_command(corpus)
 from gridconnect.lifecycle.cli import track  # noqa: E402
 
 cli.add_command(track)
+from gridconnect.serve.cli import serve  # noqa: E402
+
+cli.add_command(serve)
+from gridconnect.scaffold import new_plugin_cmd  # noqa: E402
+
+cli.add_command(new_plugin_cmd)
+from gridconnect.diff import diff_cmd  # noqa: E402
+
+cli.add_command(diff_cmd)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

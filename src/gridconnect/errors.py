@@ -6,6 +6,7 @@ print them as a list and the JSON output can carry them as data.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Sequence
 
 import attrs
@@ -21,18 +22,53 @@ __all__ = [
     "Problem",
     "RuleDataError",
     "UnitError",
+    "shown",
 ]
+
+SHOWN_LIMIT = 80
+"""The most characters of user-supplied text an error message repeats (then ``…``)."""
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
+
+
+def shown(text: object, limit: int = SHOWN_LIMIT) -> str:
+    r"""User-supplied text as an error message may repeat it: at most ``limit`` characters (then
+    ``…``), with control, format (bidi overrides, zero-width) and unassigned characters, and
+    lone surrogates, shown as ``\uXXXX`` so a message can neither run on for megabytes nor
+    reorder or hide what the terminal shows.
+
+    >>> shown("abc")
+    'abc'
+    >>> shown("x" * 100) == "x" * 80 + "…"
+    True
+    >>> print(shown("evil\u202egnp.exe\n"))
+    evil\u202egnp.exe\u000a
+    """
+    value = text if isinstance(text, str) else str(text)
+    cut = value[:limit]
+    out = "".join(_escape(c) if unicodedata.category(c) in _HIDDEN else c for c in cut)
+    return out + "…" if len(value) > limit else out
+
+
+_HIDDEN = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
 
 
 @attrs.frozen(kw_only=True)
 class Problem:
     """One located problem: where it is, and what is wrong, in English and Chinese."""
 
+    #: Where: a JSON path (``$.applicant.kind``), a line and column, or a rule id.
     path: str
+    #: What is wrong, in English.
     en: str
+    #: What is wrong, in Chinese.
     zh: str
 
     def render(self, lang: str = "both") -> str:
+        """One line: the path and the message in ``lang`` (``en``, ``zh`` or ``both``)."""
         if lang == "en":
             return f"{self.path}: {self.en}"
         if lang == "zh":

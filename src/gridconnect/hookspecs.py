@@ -9,7 +9,7 @@ has; new hooks can be added without breaking existing plugins.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import pluggy
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from gridconnect.lifecycle.rules import LifecycleRule
     from gridconnect.rules.catalogue import Jurisdiction
     from gridconnect.rules.loader import RuleSource
+    from gridconnect.rules.model import Text
 
 __all__ = ["PROJECT", "hookimpl", "hookspec"]
 
@@ -90,5 +91,19 @@ def gridconnect_lifecycle_rules() -> Sequence[LifecycleRule]:
     ``lifecycle.toml`` file in its package is read as its answer.
 
     .. versionadded:: 0.1
+    """
+    raise NotImplementedError
+
+
+@hookspec
+def gridconnect_labels() -> Mapping[str, Text]:
+    """Chinese and English labels of the names this plugin's rules introduce, keyed as in
+    :mod:`gridconnect.rules.labels` (``permit.highway_crossing``, ``service.online_web``,
+    ``note.four_ways``, ``stage.connection``); every renderer shows them instead of the name.
+
+    A :class:`~gridconnect.plugin.PackagedRules` plugin implements it with no code: a
+    ``labels.toml`` file in its package (one table per family) is read as its answer.
+
+    .. versionadded:: 0.2
     """
     raise NotImplementedError

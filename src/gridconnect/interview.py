@@ -29,8 +29,9 @@ import attrs
 from gridconnect.decision import Decision
 from gridconnect.errors import GridconnectError, InputError, Problem
 from gridconnect.model.application import Application
-from gridconnect.model.codec import load_file, loads, structure
-from gridconnect.render import LABELS, render_decision
+from gridconnect.model.codec import loads, read_bounded, structure
+from gridconnect.render import render_decision
+from gridconnect.rules.labels import labels_for
 from gridconnect.rules.questions import Question
 
 __all__ = [
@@ -195,10 +196,7 @@ def load_application_json(path: str | Path) -> tuple[dict[str, Any], Application
     """An application file as its JSON object (as written, to add answers to) and as a
     validated :class:`~gridconnect.model.application.Application`; an invalid file raises the
     codec's :class:`~gridconnect.errors.InputError`, naming the file."""
-    try:
-        raw = Path(path).read_bytes()
-    except OSError:
-        return {}, load_file(path, Application)  # raises the codec's located error
+    raw = read_bounded(path)  # the one bounded reader: a located error if it cannot be read
     app = loads(raw, Application, source=str(path))  # validates, with located problems
     data: dict[str, Any] = json.loads(raw)  # as written, to add answers to
     return data, app
@@ -295,7 +293,7 @@ def describe_schema(schema: Mapping[str, Any], lang: str = "zh") -> str:
 
 
 def _slot_name(slot: str, zh: bool) -> str:
-    return LABELS[slot][zh] if slot in LABELS else slot
+    return labels_for().slot(slot, "zh" if zh else "en")
 
 
 def _format_question(question: Question, number: int, lang: str) -> str:

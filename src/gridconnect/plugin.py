@@ -16,7 +16,7 @@ and its ``pyproject.toml`` names ``plugin`` in the ``gridconnect`` entry-point g
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from importlib.resources import files as resource_files
 from typing import TYPE_CHECKING
 
@@ -34,11 +34,24 @@ __all__ = ["PackagedRules", "jurisdiction"]
 
 
 def jurisdiction(
-    code: str, zh: str, en: str, alias: str, *, parent: str | None, aliases: Sequence[str] = ()
+    code: str,
+    zh: str,
+    en: str,
+    alias: str,
+    *,
+    parent: str | None,
+    aliases: Sequence[str] = (),
+    utility: tuple[str, str] | None = None,
 ) -> Jurisdiction:
-    """A jurisdiction declaration in one line."""
+    """A jurisdiction declaration in one line; ``utility`` is the serving power supply
+    company's Chinese and English names, when the place has its own."""
     return Jurisdiction(
-        code=code, name=Text(en=en, zh=zh), alias=alias, parent=parent, aliases=tuple(aliases)
+        code=code,
+        name=Text(en=en, zh=zh),
+        alias=alias,
+        parent=parent,
+        aliases=tuple(aliases),
+        utility=None if utility is None else Text(zh=utility[0], en=utility[1]),
     )
 
 
@@ -86,6 +99,25 @@ class PackagedRules:
     @hookimpl
     def gridconnect_utility_requirements(self) -> Sequence[UtilityRequirement]:
         return self.utility_requirements
+
+    @hookimpl
+    def gridconnect_labels(self) -> Mapping[str, Text]:
+        """The labels in the package's ``labels.toml`` (none if it has no such file): one table
+        per family, ``[permit] highway_crossing = { zh = "...", en = "..." }``."""
+        path = resource_files(self.package).joinpath("labels.toml")
+        if not path.is_file():
+            return {}
+        data = tomllib.loads(path.read_text("utf-8"))
+        where = f"{self.package}/labels.toml"
+        labels: dict[str, Text] = {}
+        for family, table in data.items():
+            if not isinstance(table, dict):
+                raise TypeError(f"{where}: [{family}] must be a table of labels")
+            for name, label in table.items():
+                if not (isinstance(label, dict) and set(label) == {"zh", "en"}):
+                    raise TypeError(f"{where}: {family}.{name} needs exactly zh and en")
+                labels[f"{family}.{name}"] = Text(zh=str(label["zh"]), en=str(label["en"]))
+        return labels
 
     @hookimpl
     def gridconnect_lifecycle_rules(self) -> Sequence[LifecycleRule]:

@@ -2,6 +2,9 @@
 
 * :func:`run_batch`: every application of a JSON Lines, CSV or Parquet file, on all cores (or a
   Dask cluster), decisions to JSON Lines, bad rows to a rejects file, resumable;
+* :func:`read_decisions` / :func:`expand_line`: the decisions of a batch output, compact
+  (``compact=True``: each combination of matched rules written once) or full, as
+  ``Decision.to_dict()``; :func:`write_parquet` the compact form as Parquet;
 * :func:`compare`: one corpus under two :class:`Scenario` s (dates, places, rules files,
   parameter values), counted conclusion by conclusion, with :func:`render_comparison`;
 * :func:`iter_corpus` / :func:`write_corpus`: synthetic Guangdong applications for a seed.
@@ -11,6 +14,7 @@ See the how-to "Evaluate a million applications" (``docs/howto/batch.rst``).
 
 from __future__ import annotations
 
+from gridconnect.batch.compact import expand_line, read_decisions, write_parquet
 from gridconnect.batch.compare import Comparison, Transition, compare, render_comparison
 from gridconnect.batch.corpus import iter_corpus, write_corpus
 from gridconnect.batch.formats import COLUMNS, flatten, unflatten
@@ -28,10 +32,13 @@ __all__ = [
     "Transition",
     "WorkerStartError",
     "compare",
+    "expand_line",
     "flatten",
     "iter_corpus",
+    "read_decisions",
     "render_comparison",
     "run_batch",
     "unflatten",
     "write_corpus",
+    "write_parquet",
 ]

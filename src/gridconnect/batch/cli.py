@@ -108,6 +108,12 @@ def _interrupt_on_term() -> Iterator[None]:
     show_default=True,
     help="Keep each decision's trace (the rules that matched); without it lines are ~5x smaller.",
 )
+@click.option(
+    "--compact",
+    is_flag=True,
+    help="Write each combination of matched rules once and per line only the application's own "
+    "part (read back with gridconnect.batch.read_decisions).",
+)
 @DASK
 @click.option(
     "--progress/--no-progress",
@@ -128,6 +134,7 @@ def batch(
     chunk_size: int,
     resume: bool,
     trace: bool,
+    compact: bool,
     dask: str | None,
     progress: bool | None,
     fmt: str,
@@ -164,6 +171,7 @@ def batch(
                 chunk_size=chunk_size,
                 resume=resume,
                 trace=trace,
+                compact=compact,
                 scheduler=dask,
                 progress=bar,
                 on_failure=(bar.message if bar else lambda m: click.echo(m, err=True)),
@@ -247,7 +255,13 @@ def _scenario_options(side: str) -> Callable[[F], F]:
     help="Application ids shown per kind of change.",
 )
 @FORMAT
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@click.option(
+    "--lang",
+    type=click.Choice(["zh", "en"]),
+    default="zh",
+    show_default=True,
+    help="Language of the text report.",
+)
 @guarded()
 def compare_cmd(
     source: str,

@@ -27,6 +27,8 @@ from gridconnect.batch.pipeline import Pipeline, make_backend
 from gridconnect.batch.run import Progress, chunked
 from gridconnect.batch.scenario import Scenario, registry_for
 from gridconnect.batch.work import OUTCOME, CompareChunk, CompareJob
+from gridconnect.rules.labels import VOCABULARY, check_lang, labels_for
+from gridconnect.rules.model import Limit, LimitUnit
 
 __all__ = ["Comparison", "Transition", "aspect_of", "compare", "render_comparison"]
 
@@ -58,19 +60,26 @@ def _decode(text: str | None) -> Any:
     return json.loads(text)
 
 
+def _aspect(name: str, key: str) -> tuple[str, str, str]:
+    label = VOCABULARY[key]
+    return (name, label.en[:1].upper() + label.en[1:], label.zh)
+
+
 ASPECTS: tuple[tuple[str, str, str], ...] = (
     ("outcome", "Decided, or refused with an error", "能否作出决定"),
-    ("track", "Service track", "服务类型"),
-    ("supply", "Supply voltage", "供电电压"),
-    ("approval", "Approval of the access works", "外线工程行政审批"),
-    ("stage", "Time limits", "办理时限"),
-    ("documents", "Documents", "申请资料"),
-    ("investment", "Investment", "投资界面"),
-    ("procedure_steps", "Number of steps", "办电环节"),
-    ("permits", "Permits for the access works", "外线工程许可"),
-    ("services", "Services offered", "服务措施"),
+    _aspect("track", "track"),
+    _aspect("supply", "supply"),
+    _aspect("approval", "approval.mode"),
+    _aspect("stage", "family:stage"),
+    _aspect("documents", "family:document"),
+    _aspect("investment", "investment_boundary"),
+    _aspect("procedure_steps", "procedure_steps"),
+    _aspect("permits", "family:permit"),
+    _aspect("services", "family:service"),
     ("other", "Other conclusions", "其他结论"),
 )
+"""The aspects a comparison is reported by: name, English and Chinese heading (the labels of
+the vocabulary, :mod:`gridconnect.rules.labels`)."""
 
 
 def aspect_of(slot: str) -> str:
@@ -261,34 +270,6 @@ def compare(
 
 # -- the public statement -------------------------------------------------------------------------
 
-_VALUES: Mapping[str, tuple[str, str]] = {
-    "three_zero": ("三零 (zero visits, approvals and investment)", "“三零”服务"),
-    "three_save": ("三省 (saving effort, time and money)", "“三省”服务"),
-    "standard": ("the standard service", "常规服务"),
-    "low_voltage": ("low voltage", "低压"),
-    "high_voltage": ("high voltage", "高压"),
-    "exempt": ("exempt from approval (免审批)", "免审批"),
-    "filing": ("filing only (备案)", "备案"),
-    "required": ("required", "需要"),
-    "waived": ("waived", "免于提交"),
-    "district": ("the district", "区级"),
-    "city": ("the city", "市级"),
-    "province": ("the province", "省级"),
-    "decided": ("decided", "可作出决定"),
-    "meter_box": ("the meter box (低压表箱)", "低压表箱"),
-    "building_zone_red_line": ("the building-zone red line (建筑区划红线)", "用户建筑区划红线"),
-    "planning_red_line": ("the planning red line (规划红线)", "用户规划红线"),
-    "transformer_low_side": ("the transformer's low-voltage side", "用户变压器低压侧"),
-    "true": ("yes", "是"),
-    "false": ("no", "否"),
-}
-_UNITS = {
-    "working_day": ("working day", "个工作日"),
-    "calendar_day": ("calendar day", "个自然日"),
-    "day": ("day (天)", "天"),
-}
-
-
 def _value(text: str | None, lang: str, slot: str = "") -> str:
     zh = lang == "zh"
     if text is None:
@@ -299,20 +280,20 @@ def _value(text: str | None, lang: str, slot: str = "") -> str:
         value = json.loads(text)
     except ValueError:
         value = text
+    language = check_lang(lang)
+    if value == "decided":
+        return "可作出决定" if zh else "decided"
     if isinstance(value, dict) and "amount" in value:
-        en, cn = _UNITS.get(value["unit"], (value["unit"], value["unit"]))
-        n = value["amount"]
-        if zh:
-            return f"{n}{cn}"
-        plural = "" if n == 1 else "s"
-        return f"{n} {en.replace(' (', plural + ' (')}" if "(" in en else f"{n} {en}{plural}"
+        try:
+            limit = Limit(amount=int(value["amount"]), unit=LimitUnit(value["unit"]))
+        except ValueError:
+            return f"{value['amount']} {value['unit']}"
+        return labels_for().limit(limit, language)
     if slot == "procedure_steps" and isinstance(value, int):
         return f"{value}个环节" if zh else f"{value} step{'' if value == 1 else 's'}"
-    key = json.dumps(value) if isinstance(value, bool) else str(value)
-    pair = _VALUES.get(key)
-    if pair is None:
-        return str(value)
-    return pair[1] if zh else pair[0]
+    if isinstance(value, dict) and {"en", "zh"} <= set(value):
+        return str(value["zh"] if zh else value["en"])
+    return labels_for().value(slot, value, language)
 
 
 def _n(count: int) -> str:
@@ -396,10 +377,11 @@ def render_comparison(c: Comparison, lang: str = "zh") -> str:
         slots = list(dict.fromkeys(t.slot for t in found))
         for slot in slots:
             if len(slots) > 1 or slot not in ("track", "supply", OUTCOME):
+                name = labels_for().slot(slot, "zh" if zh else "en")
                 lines.append(
-                    f" {slot}：{_n(c.by_slot[slot])} 宗"
+                    f" {name}：{_n(c.by_slot[slot])} 宗"
                     if zh
-                    else f" {slot}: {_n(c.by_slot[slot])}"
+                    else f" {name}: {_n(c.by_slot[slot])}"
                 )
             lines += [_line(t, lang) for t in found if t.slot == slot]
     if unchanged:

@@ -22,12 +22,13 @@ from __future__ import annotations
 
 import csv
 import importlib
+import io
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from gridconnect.errors import InputError, Problem
+from gridconnect.errors import InputError, Problem, shown
 from gridconnect.model.codec import MAX_INPUT_BYTES
 
 __all__ = [
@@ -234,26 +235,86 @@ def _read_jsonl(path: Path) -> Iterator[Row]:
                 yield number, KIND_JSON, line.rstrip(b"\r\n")
 
 
+def _balanced(text: str) -> bool:
+    """Whether every quoted cell opened in ``text`` is closed (quotes in a cell are doubled)."""
+    return text.count('"') % 2 == 0
+
+
+def _cells(text: str) -> list[str]:
+    return next(csv.reader(io.StringIO(text, newline="")), [])
+
+
 def _read_csv(path: Path) -> Iterator[Row]:
-    csv.field_size_limit(MAX_INPUT_BYTES)
+    """CSV rows. A quoted cell may run over several lines, but never over a line that is a
+    whole record by itself: an unclosed quote is reported on its own line, and reading goes on
+    with the next record instead of swallowing the lines after it. Lines and records are
+    bounded by :data:`~gridconnect.model.codec.MAX_INPUT_BYTES`."""
+    limit = MAX_INPUT_BYTES
+    csv.field_size_limit(limit)
     with path.open("r", encoding="utf-8-sig", errors="surrogateescape", newline="") as f:
-        reader = csv.reader(f)
-        try:
-            header = next(reader)
-        except StopIteration:
+        number = 0
+        ahead: list[str] = []
+
+        def physical() -> str:
+            nonlocal number
+            line = ahead.pop() if ahead else f.readline(limit + 1)
+            if line:
+                number += 1
+            if len(line) > limit:  # skip the rest of an over-long line without keeping it
+                while line and not line.endswith("\n"):
+                    line = f.readline(1 << 16)
+                return "\x00"  # too long: reported by the caller
+            return line
+
+        header_line = physical()
+        if not header_line:
             return
+        header = _cells(header_line)
         unknown = [c for c in header if c not in COLUMNS]
         if unknown or len(set(header)) != len(header):
-            problems = [Problem(path=c, en="unknown column", zh="未知列") for c in unknown] or [
-                Problem(path="header", en="a column is named twice", zh="列名重复")
-            ]
-            raise InputError(problems, source=str(path))
+            problems = [
+                Problem(path=shown(c), en="unknown column", zh="未知列") for c in unknown[:20]
+            ] or [Problem(path="header", en="a column is named twice", zh="列名重复")]
+            raise InputError(problems, source=shown(str(path), 200))
+
+        def starts_a_record(line: str) -> bool:
+            return _balanced(line) and len(_cells(line)) == len(header)
+
         while True:
-            start = reader.line_num + 1
-            try:
-                cells = next(reader)
-            except StopIteration:
+            line = physical()
+            if not line:
                 return
+            start = number
+            if line == "\x00":
+                yield start, KIND_BAD, (f"larger than {limit} bytes", f"超过 {limit} 字节")
+                continue
+            record = line
+            while not _balanced(record):
+                following = physical()
+                if (
+                    not following
+                    or following == "\x00"
+                    or starts_a_record(following)
+                    or len(record) + len(following) > limit
+                ):
+                    if following:
+                        ahead.append(following)
+                        number -= 1
+                    record = ""
+                    break
+                record += following
+            if not record:
+                yield (
+                    start,
+                    KIND_BAD,
+                    (
+                        "not valid CSV: a quoted cell is not closed (unbalanced quote)",
+                        "不是有效的 CSV：引号未闭合",
+                    ),
+                )
+                continue
+            try:
+                cells = _cells(record)
             except csv.Error as error:
                 yield start, KIND_BAD, (f"not valid CSV: {error}", "不是有效的 CSV")
                 continue
@@ -286,15 +347,42 @@ def _read_parquet(path: Path) -> Iterator[Row]:
             ],
             source=str(path),
         ) from None
-    parquet = pq.ParquetFile(path)
-    unknown = [c for c in parquet.schema_arrow.names if c not in COLUMNS]
+    source = shown(str(path), 200)
+
+    def corrupt(error: Exception, where: str) -> InputError:
+        return InputError(
+            [
+                Problem(
+                    path=where,
+                    en=f"not a readable Parquet file: {shown(str(error).strip(), 200)}",
+                    zh="不是可读取的 Parquet 文件",
+                )
+            ],
+            source=source,
+        )
+
+    try:
+        parquet = pq.ParquetFile(path)
+        names = parquet.schema_arrow.names
+    except Exception as error:  # pyarrow raises ArrowInvalid, OSError, ... for a corrupt file
+        raise corrupt(error, "$") from None
+    unknown = [c for c in names if c not in COLUMNS]
     if unknown:
         raise InputError(
-            [Problem(path=c, en="unknown column", zh="未知列") for c in unknown], source=str(path)
+            [Problem(path=shown(c), en="unknown column", zh="未知列") for c in unknown[:20]],
+            source=source,
         )
     number = 0
-    for batch in parquet.iter_batches(batch_size=4096):
-        for record in batch.to_pylist():
+    batches = parquet.iter_batches(batch_size=4096)
+    while True:
+        try:
+            batch = next(batches, None)
+            records = None if batch is None else batch.to_pylist()
+        except Exception as error:  # a corrupt row group, found while reading it
+            raise corrupt(error, f"row {number + 1}") from None
+        if records is None:
+            return
+        for record in records:
             number += 1
             yield number, KIND_FLAT, record
 

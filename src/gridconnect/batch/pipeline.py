@@ -2,7 +2,8 @@
 
 A :class:`Backend` runs tasks somewhere: :class:`InlineBackend` in this process (no crash
 containment; for tests, docs and debugging), :class:`ProcessBackend` in local worker processes
-(``spawn``ed, one task at a time each), :class:`DaskBackend` on a Dask cluster.
+(a :class:`pebble.ProcessPool` of ``spawn``ed processes, one task at a time each),
+:class:`DaskBackend` on a Dask cluster.
 
 :class:`Pipeline` keeps a bounded window of chunks in flight (memory does not grow with the
 input), hands each chunk's result to a *sink* strictly in input order (so outputs are
@@ -14,18 +15,18 @@ given to the job as failed, with both reasons, and the run goes on.
 from __future__ import annotations
 
 import collections
+import concurrent.futures
+import concurrent.futures.process
 import importlib
 import multiprocessing
-import multiprocessing.connection
 import os
-import queue
 import signal
-import threading
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Protocol
 
 import attrs
+import pebble
 
 from gridconnect.batch.formats import Row
 from gridconnect.batch.work import BatchJob, CompareJob, run_task
@@ -39,7 +40,6 @@ __all__ = [
     "InlineBackend",
     "Pipeline",
     "ProcessBackend",
-    "Requeue",
     "WorkerStartError",
     "make_backend",
 ]
@@ -52,13 +52,6 @@ Key = tuple[int, int | None]  # (chunk index, None for the whole chunk or the ro
 class Done:
     key: Key
     result: Any
-
-
-@attrs.frozen
-class Requeue:
-    """A task that was never started (its worker died first): run it again, as it was."""
-
-    key: Key
 
 
 @attrs.frozen
@@ -77,7 +70,7 @@ class Backend(Protocol):
 
     def submit(self, key: Key, job: Job, rows: Sequence[Row]) -> None: ...
 
-    def wait(self) -> list[Done | Failed | Requeue]: ...
+    def wait(self) -> list[Done | Failed]: ...
 
     def close(self) -> None: ...
 
@@ -97,8 +90,8 @@ class InlineBackend:
         except Exception as error:  # reported like a failed worker task
             self._ready.append(Failed(key, f"{type(error).__name__}: {error}", "任务出错", False))
 
-    def wait(self) -> list[Done | Failed | Requeue]:
-        ready: list[Done | Failed | Requeue] = list(self._ready)
+    def wait(self) -> list[Done | Failed]:
+        ready: list[Done | Failed] = list(self._ready)
         self._ready = []
         return ready
 
@@ -109,179 +102,84 @@ class InlineBackend:
 # -- local worker processes -------------------------------------------------------------------
 
 
-_READY = "ready"  # a worker's first message: it started (so a later death is a task's doing)
-
-
 class WorkerStartError(GridconnectError):
     """Worker processes die before they can take a task, so no row can be evaluated."""
 
 
-def _worker_main(conn: multiprocessing.connection.Connection) -> None:
-    """The loop of a worker process: a task in, its result out, until told to stop."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    conn.send(_READY)
-    while True:
-        try:
-            message = conn.recv()
-        except (EOFError, OSError):
-            return
-        if message is None:
-            return
-        key, job, rows = message
-        try:
-            conn.send((key, True, run_task(job, rows)))
-        except Exception as error:  # reported to the parent, which retries the rows
-            conn.send((key, False, f"{type(error).__name__}: {error}"))
-
-
-def _death(process: multiprocessing.process.BaseProcess) -> tuple[str, str]:
-    code = process.exitcode
+def _death(code: int | None, pid: int | None) -> tuple[str, str]:
+    """What a worker's exit status says, in English and Chinese."""
     if code is not None and code < 0:
         try:
             name = signal.Signals(-code).name
         except ValueError:
             name = str(-code)
         return (
-            f"worker process {process.pid} died (signal {name})",
-            f"工作进程 {process.pid} 意外终止（信号 {name}）",
+            f"worker process {pid} died (signal {name})",
+            f"工作进程 {pid} 意外终止（信号 {name}）",
         )
     return (
-        f"worker process {process.pid} died (exit status {code})",
-        f"工作进程 {process.pid} 意外退出（退出码 {code}）",
+        f"worker process {pid} died (exit status {code})",
+        f"工作进程 {pid} 意外退出（退出码 {code}）",
     )
 
 
-_EOF = object()  # what a worker's reader posts when its pipe closes (the worker is gone)
-
-
-class _Worker:
-    """A worker process, the keys of the tasks it holds (the first one running, the others
-    queued in its pipe), a thread that sends it tasks so the caller never blocks on a full
-    pipe, and one that reads its results as soon as they come, so the worker never waits for
-    the caller (who may be busy writing the previous result) before it starts its next task."""
-
-    def __init__(self, ctx: Any, inbox: queue.SimpleQueue[tuple[_Worker, Any]]) -> None:
-        parent, child = ctx.Pipe(duplex=True)
-        self.process = ctx.Process(target=_worker_main, args=(child,), daemon=True)
-        self.process.start()
-        child.close()
-        self.conn: multiprocessing.connection.Connection = parent
-        self.started = False  # it said it is ready
-        self.keys: collections.deque[Key] = collections.deque()
-        self.outbox: queue.SimpleQueue[Any] = queue.SimpleQueue()
-        self.sender = threading.Thread(target=self._send, daemon=True)
-        self.sender.start()
-        self.reader = threading.Thread(target=self._read, args=(inbox,), daemon=True)
-        self.reader.start()
-
-    def _send(self) -> None:
-        while True:
-            message = self.outbox.get()
-            try:
-                self.conn.send(message)
-            except (OSError, ValueError):  # the worker is dead or closed: wait() reports it
-                return
-            if message is None:
-                return
-
-    def _read(self, inbox: queue.SimpleQueue[tuple[_Worker, Any]]) -> None:
-        while True:
-            try:
-                message = self.conn.recv()
-            except Exception:  # EOF, a half-sent result, a closed pipe: the worker is gone
-                inbox.put((self, _EOF))
-                return
-            inbox.put((self, message))
-
-    def stop(self) -> None:
-        self.outbox.put(None)
-        self.sender.join(timeout=2)
+def _start_error(reason: object) -> WorkerStartError:
+    return WorkerStartError(
+        f"worker processes died before it could start a task ({reason}). A worker process "
+        "imports the main module again (multiprocessing 'spawn'): run from a script or module "
+        "file, not standard input, with the work under if __name__ == '__main__'; or use "
+        "workers=0 (--workers 0) to evaluate in this process",
+        f"工作进程在开始任务前意外退出，未能启动（{reason}）。工作进程会重新导入主模块"
+        "（multiprocessing 'spawn'）：请从脚本或模块文件运行（不要从标准输入），并把代码放在 "
+        "if __name__ == '__main__' 之下；或使用 workers=0（--workers 0）在本进程内评估",
+    )
 
 
 class ProcessBackend:
     """``workers`` local processes (``spawn``: nothing of the parent's state, threads or native
-    engine is inherited), each holding up to ``depth`` tasks so it never waits for the next one;
-    a dead one is replaced and the tasks queued behind the one it died on are handed back."""
+    engine is inherited) of a :class:`pebble.ProcessPool`, which hands each idle worker the next
+    task, replaces a worker that dies and fails only the task it was running (with
+    :class:`pebble.ProcessExpired`, its exit status); ``depth`` tasks per worker are queued so
+    a worker never waits for its next one. Workers that die while no task runs at all break the
+    pool: that is no row's fault, and raises :class:`WorkerStartError`."""
 
     def __init__(self, workers: int, depth: int = 2) -> None:
-        self._ctx = multiprocessing.get_context("spawn")
         self.workers = max(1, workers)
-        self.depth = depth
         self.slots = self.workers * depth
-        self._inbox: queue.SimpleQueue[tuple[_Worker, Any]] = queue.SimpleQueue()
-        self._workers = [_Worker(self._ctx, self._inbox) for _ in range(self.workers)]
-        self.pids: list[int] = [w.process.pid or 0 for w in self._workers]
+        self._pool: Any = pebble.ProcessPool(  # Any: pebble's stop() and close() are untyped
+            max_workers=self.workers, context=multiprocessing.get_context("spawn")
+        )
+        self._futures: dict[concurrent.futures.Future[Any], Key] = {}
 
     def submit(self, key: Key, job: Job, rows: Sequence[Row]) -> None:
-        worker = min(self._workers, key=lambda w: len(w.keys))
-        worker.keys.append(key)
-        worker.outbox.put((key, job, rows))
+        self._futures[self._pool.schedule(run_task, args=(job, list(rows)))] = key
 
-    def wait(self) -> list[Done | Failed | Requeue]:
-        if not any(w.keys for w in self._workers):
+    def wait(self) -> list[Done | Failed]:
+        if not self._futures:
             return []
-        events: list[Done | Failed | Requeue] = []
-        arrived = [self._inbox.get()]
-        while True:  # everything else that has arrived too
+        done, _ = concurrent.futures.wait(
+            list(self._futures), return_when=concurrent.futures.FIRST_COMPLETED
+        )
+        events: list[Done | Failed] = []
+        for future in done:
+            key = self._futures.pop(future)
             try:
-                arrived.append(self._inbox.get_nowait())
-            except queue.Empty:
-                break
-        for worker, message in arrived:
-            if worker not in self._workers:  # a replaced worker's last word
-                continue
-            if message is _EOF:
-                events += self._died(worker)
-            elif message == _READY:
-                worker.started = True
-            else:
-                key, ok, payload = message
-                assert key == worker.keys[0]
-                worker.keys.popleft()
-                events.append(Done(key, payload) if ok else Failed(key, payload, "任务出错", False))
+                events.append(Done(key, future.result()))
+            except pebble.ProcessExpired as error:  # its worker died running it
+                events.append(Failed(key, *_death(error.exitcode, error.pid), True))
+            except concurrent.futures.process.BrokenProcessPool as error:
+                raise _start_error(error) from None
+            except Exception as error:  # the task raised: reported, its rows retried
+                events.append(Failed(key, f"{type(error).__name__}: {error}", "任务出错", False))
         return events
-
-    def _died(self, worker: _Worker) -> list[Done | Failed | Requeue]:
-        """The worker's pipe closed: its results so far have all been read (they come before
-        the end of the pipe), so the first task it still holds is the one it died on."""
-        worker.process.join(timeout=5)
-        en, zh = _death(worker.process)
-        if not worker.started:  # not a row's fault: no worker will do better
-            raise WorkerStartError(
-                f"{en} before it could start. A worker process imports the main module "
-                "again (multiprocessing 'spawn'): run from a script or module file, not "
-                "standard input, with the work under if __name__ == '__main__'; or use "
-                "workers=0 (--workers 0) to evaluate in this process",
-                f"{zh}，未能启动。工作进程会重新导入主模块（multiprocessing 'spawn'）："
-                "请从脚本或模块文件运行（不要从标准输入），并把代码放在 "
-                "if __name__ == '__main__' 之下；或使用 workers=0（--workers 0）在本进程内评估",
-            )
-        events: list[Done | Failed | Requeue] = []
-        if worker.keys:
-            events.append(Failed(worker.keys.popleft(), en, zh, True))
-            events += [Requeue(k) for k in worker.keys]  # never started: not their fault
-            worker.keys.clear()
-        self._replace(worker)
-        return events
-
-    def _replace(self, dead: _Worker) -> None:
-        dead.stop()
-        dead.conn.close()
-        index = self._workers.index(dead)
-        self._workers[index] = _Worker(self._ctx, self._inbox)
-        self.pids.append(self._workers[index].process.pid or 0)
 
     def close(self) -> None:
-        for w in self._workers:
-            w.outbox.put(None)
-        for w in self._workers:
-            w.process.join(timeout=2 if not w.keys else 0)
-            if w.process.is_alive():
-                w.process.terminate()
-                w.process.join(timeout=5)
-            w.sender.join(timeout=2)
-            w.reader.join(timeout=2)  # it ends when the worker's end of the pipe closes
-            w.conn.close()
+        if self._futures:  # interrupted: the tasks still queued or running are not wanted
+            self._pool.stop()
+        else:
+            self._pool.close()
+        self._pool.join()
+        self._futures.clear()
 
 
 # -- Dask ---------------------------------------------------------------------------------------
@@ -333,13 +231,13 @@ class DaskBackend:
         future = self.client.submit(run_task, job, list(rows), key=name, pure=False)
         self._futures[future] = key
 
-    def wait(self) -> list[Done | Failed | Requeue]:
+    def wait(self) -> list[Done | Failed]:
         distributed: Any = importlib.import_module("distributed")
         killed: Any = importlib.import_module("distributed.scheduler").KilledWorker
         if not self._futures:
             return []
         done, _ = distributed.wait(list(self._futures), return_when="FIRST_COMPLETED")
-        events: list[Done | Failed | Requeue] = []
+        events: list[Done | Failed] = []
         for future in done:
             key = self._futures.pop(future)
             if future.status == "finished":
@@ -417,7 +315,7 @@ class Pipeline:
         rows_of: dict[int, Sequence[Row]] = {}
         results: dict[int, Any] = {}
         retries: dict[int, _Retry] = {}
-        ready: collections.deque[Key] = collections.deque()  # retries and requeued tasks first
+        ready: collections.deque[Key] = collections.deque()  # retries first
         inflight = 0
         exhausted = False
 
@@ -446,9 +344,7 @@ class Pipeline:
             for event in self.backend.wait():
                 inflight -= 1
                 index, position = event.key
-                if isinstance(event, Requeue):
-                    ready.appendleft(event.key)
-                elif isinstance(event, Done):
+                if isinstance(event, Done):
                     if position is None:
                         results[index] = event.result
                     else:

@@ -7,14 +7,12 @@ import time
 from typing import TextIO
 
 from gridconnect.batch.run import BatchSummary, Progress
+from gridconnect.rules.labels import Labels
 
 __all__ = ["ProgressLine", "render_summary"]
 
-_LABELS = {
-    "track": ("Track", "服务类型"),
-    "supply": ("Supply", "供电电压"),
-    "approval.mode": ("Approval mode", "审批方式"),
-}
+_SLOTS = ("track", "supply", "approval.mode")
+_VOCABULARY = Labels()  # the labels of the core vocabulary (gridconnect.rules.labels)
 _STAGES = {
     "input": "invalid input / 输入无效",
     "evaluation": "rules refused / 规则无法决定",
@@ -24,7 +22,13 @@ _STAGES = {
 
 def _row(label: str, count: int, total: int) -> str:
     share = f"{100 * count / total:5.1f}%" if total else "     -"
-    return f"  {label:<34} {count:>12,} {share}"
+    return f"  {_pad(label, 34)} {count:>12,} {share}"
+
+
+def _pad(text: str, width: int) -> str:
+    from gridconnect.render import display_width
+
+    return text + " " * max(0, width - display_width(text))
 
 
 def render_summary(s: BatchSummary) -> str:
@@ -38,13 +42,18 @@ def render_summary(s: BatchSummary) -> str:
     ]
     if s.resumed:
         lines.append(_row("done before resume / 续跑前已完成", s.resumed, s.rows))
-    for slot, (en, zh) in _LABELS.items():
+    for slot in _SLOTS:
         values = s.counts.get(slot, {})
         if not values:
             continue
-        lines.append(f"{en} / {zh} (of {s.decided:,} decided)")
+        en, zh = _VOCABULARY.slot(slot, "en"), _VOCABULARY.slot(slot, "zh")
+        lines.append(f"{en[:1].upper()}{en[1:]} / {zh} (of {s.decided:,} decided)")
         for value, count in sorted(values.items(), key=lambda kv: (-kv[1], kv[0])):
-            lines.append(_row("(none / 无结论)" if value == "-" else value, count, s.decided))
+            if value == "-":
+                label = "(none / 无结论)"
+            else:
+                label = f"{_VOCABULARY.value(slot, value, 'en')} / {_VOCABULARY.value(slot, value, 'zh')}"
+            lines.append(_row(label, count, s.decided))
     if s.stages:
         lines.append(f"Rejects / 拒收 -> {s.rejects}")
         for stage, count in sorted(s.stages.items()):

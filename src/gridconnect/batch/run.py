@@ -5,8 +5,10 @@ Files of a run writing ``OUTPUT``:
 ``OUTPUT.partial``
     the decisions so far, one JSON object a line: ``{"line": N, "decision": {...}}``, where N is
     the input line (row) and ``decision`` is :meth:`Decision.to_dict` (without ``trace`` when
-    ``trace=False``). Renamed to ``OUTPUT`` only when the run is complete, so a file named
-    ``OUTPUT`` is always whole.
+    ``trace=False``); with ``compact=True`` the compact form instead
+    (:mod:`gridconnect.batch.compact`: each rule set once, before the first line that refers to
+    it). Renamed to ``OUTPUT`` only when the run is complete, so a file named ``OUTPUT`` is
+    always whole.
 ``OUTPUT.rejects.jsonl.partial`` -> ``OUTPUT.rejects.jsonl``
     one line per row that was not decided: its line number, the stage (``input``,
     ``evaluation``, ``worker``), the error and its located problems, in English and Chinese.
@@ -126,7 +128,10 @@ def chunked(rows: Iterator[Row], size: int) -> Iterator[tuple[int, list[Row]]]:
 def _merge_batch(parts: Sequence[BatchChunk]) -> BatchChunk:
     counts: dict[str, Counter[str]] = {s: Counter() for s in SUMMARY_SLOTS}
     stages: Counter[str] = Counter()
+    rule_sets: dict[str, bytes] = {}
     for p in parts:
+        for key, record in p.rule_sets:
+            rule_sets.setdefault(key, record)
         for slot, values in p.counts.items():
             counts.setdefault(slot, Counter()).update(values)
         stages.update(p.stages)
@@ -139,6 +144,7 @@ def _merge_batch(parts: Sequence[BatchChunk]) -> BatchChunk:
         counts={s: dict(c) for s, c in counts.items()},
         stages=dict(stages),
         notes=tuple(n for p in parts for n in p.notes),
+        rule_sets=tuple(rule_sets.items()),
     )
 
 
@@ -216,10 +222,10 @@ class _State:
 
 
 def _identity(
-    source: Path, fmt: Format, scenario: Scenario, chunk_size: int, trace: bool
+    source: Path, fmt: Format, scenario: Scenario, chunk_size: int, trace: bool, compact: bool
 ) -> dict[str, Any]:
     stat = source.stat()
-    return {
+    identity = {
         "input": {
             "path": str(source.resolve()),
             "size": stat.st_size,
@@ -232,6 +238,20 @@ def _identity(
             "scenario": json.loads(json.dumps(attrs.asdict(scenario), default=str)),
         },
     }
+    if compact:  # only then: the checkpoints of full runs stay as they were
+        identity["settings"]["compact"] = True
+    return identity
+
+
+def _written_rule_sets(path: Path) -> set[str]:
+    """The IDs of the rule sets a compact output (cut back to its checkpoint) holds."""
+    found: set[str] = set()
+    prefix = b'{"rule_set":"'
+    with path.open("rb") as f:
+        for raw in f:
+            if raw.startswith(prefix):
+                found.add(raw[len(prefix) : raw.index(b'"', len(prefix))].decode())
+    return found
 
 
 class _Reserve:
@@ -298,6 +318,7 @@ def run_batch(
     resume: bool = False,
     trace: bool = True,
     fast: bool = True,
+    compact: bool = False,
     scheduler: Any = None,
     progress: Callable[[Progress], None] | None = None,
     on_failure: Callable[[str], None] | None = None,
@@ -309,7 +330,10 @@ def run_batch(
     (``"local"`` for a local cluster, an address, or a ``distributed.Client``). ``resume``
     continues an interrupted run from its checkpoint. ``progress`` is called after every chunk,
     ``on_failure`` with a message when a worker dies or a task fails. ``fast=False`` parses
-    with the codec alone (see ``gridconnect.batch.fastparse``).
+    with the codec alone (see ``gridconnect.batch.fastparse``). ``compact=True`` writes the
+    compact form (:mod:`gridconnect.batch.compact`): each combination of matched rules once, as
+    a rule set record, and per line only the application's own part; read it back with
+    :func:`~gridconnect.batch.read_decisions`.
 
     Raises :class:`BatchError` if a resume does not match the interrupted run, and the scenario's
     own errors (an unknown parameter, a rules file that does not load) before any row is read.
@@ -323,7 +347,8 @@ def run_batch(
     rejects = output.with_name(output.name + ".rejects.jsonl")
     rejects_partial = rejects.with_name(rejects.name + ".partial")
     checkpoint = output.with_name(output.name + ".checkpoint.json")
-    identity = _identity(source, form, scenario, chunk_size, trace)
+    identity = _identity(source, form, scenario, chunk_size, trace, compact)
+    written: set[str] = set()  # the rule sets in the output so far (compact)
 
     state = _State()
     if resume and checkpoint.exists():
@@ -343,6 +368,8 @@ def run_batch(
                 )
             with path.open("r+b") as stale:
                 stale.truncate(size)
+        if compact:
+            written = _written_rule_sets(partial)
     else:
         for path in (partial, rejects_partial, checkpoint):
             path.unlink(missing_ok=True)
@@ -367,7 +394,7 @@ def run_batch(
     backend = make_backend(workers, scheduler)
     pipeline = Pipeline(
         backend,
-        BatchJob(scenario, trace, fast),
+        BatchJob(scenario, trace, fast, compact),
         merge=_merge_batch,
         failed_row=_failed_row,
         on_failure=on_failure,
@@ -378,8 +405,11 @@ def run_batch(
 
             def sink(index: int, rows: Sequence[Row], result: BatchChunk) -> None:
                 nonlocal consumed
-                reserve.ensure(state.out_bytes + len(result.out))
-                out_f.write(result.out)
+                new = [r for k, r in result.rule_sets if k not in written]
+                written.update(k for k, _ in result.rule_sets)
+                out = b"".join(new) + result.out if new else result.out
+                reserve.ensure(state.out_bytes + len(out))
+                out_f.write(out)
                 rej_f.write(result.rejects)
                 out_f.flush()
                 rej_f.flush()
@@ -388,7 +418,7 @@ def run_batch(
                 else:
                     state.lines.append([rows[0][0], rows[-1][0]])
                 state.chunks.add(index)
-                state.out_bytes += len(result.out)
+                state.out_bytes += len(out)
                 state.rejects_bytes += len(result.rejects)
                 state.rows += len(rows)
                 state.decided += result.decided

@@ -26,6 +26,7 @@ import attrs
 # _plain, _citation, _parameter and _slot_read are what to_dict uses; sharing them keeps the two
 # in step.
 from gridconnect.api import Match
+from gridconnect.batch.compact import compact_line
 from gridconnect.decision import (
     DECISION_SCHEMA_VERSION,
     Deadline,
@@ -39,7 +40,7 @@ from gridconnect.decision import (
 from gridconnect.rules.catalogue import BoundRule
 from gridconnect.rules.model import Limit
 
-__all__ = ["match_line", "slow_decision_json", "slow_decision_line"]
+__all__ = ["match_compact_line", "match_line", "slow_decision_json", "slow_decision_line"]
 
 
 def _dumps(value: Any) -> str:
@@ -139,7 +140,7 @@ def _template(found: Match, resolution: Resolution, trace: bool) -> _Template:
     order = [k for b, _, _ in entries for k in sorted(b.facts)]  # the fact of each place
     facts = list(dict.fromkeys(order))
     text = (
-        '{"line":%d,"decision":{"application_id":%s,"as_of":"%s"'
+        '{"line":%d,"decision":{%s"application_id":%s,"as_of":"%s"'
         + _literal(',"conclusions":' + _dumps(conclusions))
         + ',"deadlines":%s'
         + _literal(
@@ -152,7 +153,7 @@ def _template(found: Match, resolution: Resolution, trace: bool) -> _Template:
         )
         + (',"trace":[' + ",".join(_entry(*e, resolution) for e in entries) + "]" if trace else "")
         + _literal(',"undetermined":' + _dumps(resolution.undetermined))
-        + "}}\n"
+        + "%s}}\n"  # the coverage warnings, if any (the acceptance section is the first %s)
     )
     return _Template(
         format=text.encode(),
@@ -213,10 +214,93 @@ def match_line(
         templates[key] = template
     get = found.facts.get
     facts = [_value(get(k)).encode() for k in template.facts]
+    warned, accepted = found.additions(resolution.conclusions, deadlines)
+    tail = b',"warnings":%s' % _dumps([w.to_dict() for w in warned]).encode() if warned else b""
     return template.format % (
         line,
+        b'"acceptance":%s,' % _dumps(accepted.to_dict()).encode(),
         encode_basestring(found.application.id).encode(),
         found.rulebook.as_of.isoformat().encode(),
         b"[%s]" % ",".join([_deadline(d) for d in deadlines]).encode(),
         *[facts[j] for j in template.places],
+        tail,
     )
+
+
+#: The line's own keys of ``to_dict()`` the compact fast path writes (``warnings`` only when
+#: there are any, as ``to_dict()`` does).
+_FAST_OWN = frozenset({"acceptance", "application_id", "as_of", "deadlines", "questions"})
+
+
+@attrs.frozen
+class _CompactTemplate:
+    """The compact lines of the applications with the same matched rules in one rulebook
+    decided by one engine: the rule set's ID and record, and a ``%``-format of the line whose
+    values are the line number, the facts' values (``facts``, sorted by name), the application
+    id, the as-of date and the deadlines. ``format`` is None when the first decision's
+    ``to_dict()`` has another shape than this path writes (a key it does not know, a fact with
+    two values): its lines are then made from ``to_dict()``."""
+
+    key: str
+    record: bytes
+    format: bytes | None
+    facts: tuple[str, ...]
+
+
+def _compact_template(line: int, found: Match, trace: bool) -> tuple[_CompactTemplate, bytes]:
+    """The template, from the first decision's own ``to_dict()``, and that decision's line."""
+    data = found.decide().to_dict()
+    if not trace:
+        del data["trace"]
+    text, key, record = compact_line(line, data)
+    parsed = json.loads(text)
+    own = parsed["decision"]
+    if set(own) - {"warnings"} != _FAST_OWN or own["questions"] or "facts" not in parsed:
+        return _CompactTemplate(key, record, None, ()), text
+    names = tuple(parsed["facts"])  # sorted
+    facts = ",".join(_literal(_dumps(n) + ":") + "%s" for n in names)
+    form = (
+        '{"line":%d,"rule_set":"' + key + '","facts":{' + facts + "}"
+        ',"decision":{"acceptance":%s,"application_id":%s,"as_of":"%s","deadlines":%s,'
+        '"questions":[]%s}}\n'  # the last %s: the warnings, if any
+    )
+    return _CompactTemplate(key, record, form.encode(), names), text
+
+
+def match_compact_line(
+    line: int,
+    found: Match,
+    deadlines: Sequence[Deadline],
+    trace: bool = True,
+) -> tuple[bytes, str, bytes]:
+    """The compact line (:mod:`gridconnect.batch.compact`) of an application without a bundle
+    and with no unknown fact read, its rule set's ID and the rule set's record: byte for byte
+    ``compact_line(line, found.decide().to_dict())`` (without ``trace`` if ``trace`` is
+    false), made from a template compiled once per combination of matched rules in a rulebook."""
+    key = (found.engine, trace, found.matched)
+    assert not found.unknown_facts, "applications with unknown facts take the slow way"
+    templates = found.rulebook.cache("batch.compact")
+    template = templates.get(key)
+    if template is None:
+        template, text = _compact_template(line, found, trace)
+        if len(templates) >= _MAX_TEMPLATES:
+            templates.clear()
+        templates[key] = template
+        return text, template.key, template.record
+    if template.format is None:
+        data = found.decide().to_dict()
+        if not trace:
+            del data["trace"]
+        return compact_line(line, data)
+    get = found.facts.get
+    warned, accepted = found.additions(found.resolution().conclusions, deadlines)
+    text = template.format % (
+        line,
+        *[_value(get(k)).encode() for k in template.facts],
+        _dumps(accepted.to_dict()).encode(),
+        encode_basestring(found.application.id).encode(),
+        found.rulebook.as_of.isoformat().encode(),
+        b"[%s]" % ",".join([_deadline(d) for d in deadlines]).encode(),
+        b',"warnings":%s' % _dumps([w.to_dict() for w in warned]).encode() if warned else b"",
+    )
+    return text, template.key, template.record

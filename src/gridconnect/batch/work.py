@@ -5,34 +5,23 @@ returns plain picklable values. A row never raises out of :func:`run_task`: an i
 becomes a reject with its line number and located, bilingual problems; an error of the rules
 (a conflict, a kVA/kW mismatch) a reject of stage ``evaluation``. Only the death of the process
 itself is handled elsewhere (:mod:`gridconnect.batch.pipeline`).
-
-Two environment variables exist for the test suite only:
-
-``GRIDCONNECT_BATCH_TEST_KILL``
-    an application id; a worker about to evaluate it kills itself with ``SIGKILL``, as the
-    native engine does when it segfaults.
-``GRIDCONNECT_BATCH_TEST_LOG``
-    a directory; each process appends the line number of every row it evaluates to
-    ``<pid>.log`` there, so a test can count evaluations.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import signal
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 import attrs
 
 from gridconnect.api import evaluate, match
+from gridconnect.batch.compact import compact_line
 from gridconnect.batch.fastparse import fast_structure
 from gridconnect.batch.formats import KIND_DATA, KIND_FLAT, KIND_JSON, Row, unflatten
 from gridconnect.batch.scenario import Scenario, ScenarioContext, registry_for
-from gridconnect.batch.serialize import match_line, slow_decision_line
+from gridconnect.batch.serialize import match_compact_line, match_line, slow_decision_line
 from gridconnect.decision import Conclusion, Decision, _plain
 from gridconnect.errors import GridconnectError, InputError, Problem
 from gridconnect.model.application import Application
@@ -48,9 +37,6 @@ __all__ = [
     "run_task",
 ]
 
-KILL_ENV = "GRIDCONNECT_BATCH_TEST_KILL"
-LOG_ENV = "GRIDCONNECT_BATCH_TEST_LOG"
-
 #: The conclusions counted in a batch summary.
 SUMMARY_SLOTS = ("track", "supply", "approval.mode")
 
@@ -62,6 +48,7 @@ class BatchJob:
     scenario: Scenario
     trace: bool = True
     fast: bool = True
+    compact: bool = False  # lines in the compact form (gridconnect.batch.compact)
 
 
 @attrs.frozen
@@ -85,6 +72,9 @@ class BatchChunk:
     counts: dict[str, dict[str, int]]  # slot -> value -> number of decisions
     stages: dict[str, int]  # reject stage -> number of rejects
     notes: tuple[str, ...] = ()
+    #: with ``compact``: the record of every rule set the chunk's lines refer to, by ID, in the
+    #: order of their first use (the writer writes those not written before)
+    rule_sets: tuple[tuple[str, bytes], ...] = ()
 
 
 Change = tuple[str, str | None, str | None]
@@ -174,39 +164,54 @@ def _reject_for(line: int, kind: int, payload: Any, error: BaseException, stage:
     )
 
 
-# -- test hooks -------------------------------------------------------------------------------
-
-
-class _Hooks:
-    def __init__(self) -> None:
-        self.kill = os.environ.get(KILL_ENV) or None
-        log = os.environ.get(LOG_ENV)
-        self.log = Path(log) / f"{os.getpid()}.log" if log else None
-        self.seen: list[int] = []
-
-    def before(self, line: int, app: Application) -> None:
-        if self.log is not None:
-            self.seen.append(line)
-        if self.kill is not None and app.id == self.kill:
-            if self.log is not None:
-                self.flush()
-            os.kill(os.getpid(), signal.SIGKILL)
-
-    def flush(self) -> None:
-        if self.log is not None and self.seen:
-            with self.log.open("a") as f:
-                f.write("".join(f"{n}\n" for n in self.seen))
-            self.seen = []
-
-
 # -- the tasks --------------------------------------------------------------------------------
 
 
 _FAST_JSON = [True]  # switched off for the process if it ever differs from to_dict()
+_FAST_COMPACT = [True]  # the same for the compact lines
+
+Decided = tuple[bytes, Mapping[str, Conclusion], str | None, tuple[str, bytes] | None]
+"""An output line, the conclusions, a note if the fast line was wrong, and with ``compact`` the
+rule set's ID and record."""
+
+
+def _slow_compact(line: int, decision: Decision, trace: bool) -> tuple[bytes, tuple[str, bytes]]:
+    data = decision.to_dict()
+    if not trace:
+        del data["trace"]
+    text, key, record = compact_line(line, data)
+    return text, (key, record)
+
+
+def _decided_compact(
+    ctx: ScenarioContext, job: BatchJob, line: int, app: Application, check: list[bool]
+) -> Decided:
+    """:func:`_decided` for the compact form."""
+    placed = ctx.place(app)
+    as_of = ctx.scenario.as_of
+    if placed.bundle or not _FAST_COMPACT[0]:
+        decision = evaluate(placed, as_of, ctx.engine, registry=ctx.registry)
+        text, rule_set = _slow_compact(line, decision, job.trace)
+        return text, decision.conclusions, None, rule_set
+    found = match(placed, as_of, ctx.engine, registry=ctx.registry)
+    if found.unknown_facts:  # questions and unknown reads depend on the application
+        decision = evaluate(placed, as_of, ctx.engine, registry=ctx.registry)
+        text, rule_set = _slow_compact(line, decision, job.trace)
+        return text, decision.conclusions, None, rule_set
+    conclusions = found.resolution().conclusions
+    text, key, record = match_compact_line(line, found, found.deadlines(), job.trace)
+    if check[0]:
+        check[0] = False
+        reference = evaluate(placed, as_of, ctx.engine, registry=ctx.registry)
+        slow, rule_set = _slow_compact(line, reference, job.trace)
+        if (text, key, record) != (slow, *rule_set):
+            _FAST_COMPACT[0] = False
+            return slow, conclusions, "fast compact output differs; turned off", rule_set
+    return text, conclusions, None, (key, record)
 
 
 def _decided(
-    ctx: ScenarioContext, job: BatchJob, line: int, app: Application, check: bool
+    ctx: ScenarioContext, job: BatchJob, line: int, app: Application, check: list[bool]
 ) -> tuple[bytes, Mapping[str, Conclusion], str | None]:
     """An application's output line and conclusions, and a note if the fast line was wrong."""
     placed = ctx.place(app)
@@ -217,11 +222,13 @@ def _decided(
     found = match(placed, as_of, ctx.engine, registry=ctx.registry)
     resolution = found.resolution()
     if found.unknown_facts:  # questions and unknown reads depend on the application
-        decision = found.decide()
+        decision = evaluate(placed, as_of, ctx.engine, registry=ctx.registry)
         return slow_decision_line(line, decision, job.trace), decision.conclusions, None
     text = match_line(line, found, resolution, found.deadlines(), job.trace)
-    if check:
-        slow = slow_decision_line(line, found.decide(), job.trace)
+    if check[0]:  # against evaluate(), which may add what match().decide() does not
+        check[0] = False
+        reference = evaluate(placed, as_of, ctx.engine, registry=ctx.registry)
+        slow = slow_decision_line(line, reference, job.trace)
         if text != slow:
             _FAST_JSON[0] = False
             return slow, resolution.conclusions, "fast decision output differs; turned off"
@@ -230,14 +237,14 @@ def _decided(
 
 def _batch(job: BatchJob, rows: Sequence[Row]) -> BatchChunk:
     ctx = registry_for(job.scenario)
-    hooks = _Hooks()
     out: list[bytes] = []
     rejects: list[bytes] = []
     counts: dict[str, Counter[str]] = {s: Counter() for s in SUMMARY_SLOTS}
     stages: Counter[str] = Counter()
     notes: list[str] = []
     evaluated = 0
-    check = True  # the fast line is checked against to_dict() on a chunk's first decision
+    check = [True]  # a chunk's first fast line is checked against evaluate()'s to_dict()
+    rule_sets: dict[str, bytes] = {}
     for line, kind, payload in rows:
         try:
             app = parse_row(kind, payload, job.fast)
@@ -245,22 +252,24 @@ def _batch(job: BatchJob, rows: Sequence[Row]) -> BatchChunk:
             rejects.append(_reject_for(line, kind, payload, error, "input"))
             stages["input"] += 1
             continue
-        hooks.before(line, app)
         evaluated += 1
         try:
-            text, conclusions, note = _decided(ctx, job, line, app, check)
+            if job.compact:
+                text, conclusions, note, rule_set = _decided_compact(ctx, job, line, app, check)
+                if rule_set is not None and rule_set[0] not in rule_sets:
+                    rule_sets[rule_set[0]] = rule_set[1]
+            else:
+                text, conclusions, note = _decided(ctx, job, line, app, check)
         except Exception as error:  # errors of the rules are rejects too
             rejects.append(_reject_for(line, kind, payload, error, "evaluation"))
             stages["evaluation"] += 1
             continue
-        check = False
         if note is not None:
             notes.append(note)
         out.append(text)
         for slot in SUMMARY_SLOTS:
             c = conclusions.get(slot)
             counts[slot]["-" if c is None else str(_plain(c.value))] += 1
-    hooks.flush()
     return BatchChunk(
         out=b"".join(out),
         rejects=b"".join(rejects),
@@ -270,6 +279,7 @@ def _batch(job: BatchJob, rows: Sequence[Row]) -> BatchChunk:
         counts={s: dict(c) for s, c in counts.items()},
         stages=dict(stages),
         notes=tuple(notes),
+        rule_sets=tuple(rule_sets.items()),
     )
 
 
@@ -296,7 +306,6 @@ def _outcome(ctx: ScenarioContext, app: Application) -> dict[str, str] | str:
 
 def _compare(job: CompareJob, rows: Sequence[Row]) -> CompareChunk:
     ctx_a, ctx_b = registry_for(job.a), registry_for(job.b)
-    hooks = _Hooks()
     rejected: list[tuple[int, str]] = []
     changed: list[tuple[int, str, tuple[Change, ...]]] = []
     evaluated = 0
@@ -306,7 +315,6 @@ def _compare(job: CompareJob, rows: Sequence[Row]) -> CompareChunk:
         except Exception as error:  # an invalid row is counted, not compared
             rejected.append((line, getattr(error, "en", type(error).__name__)))
             continue
-        hooks.before(line, app)
         evaluated += 1
         a, b = _outcome(ctx_a, app), _outcome(ctx_b, app)
         if a == b:
@@ -327,7 +335,6 @@ def _compare(job: CompareJob, rows: Sequence[Row]) -> CompareChunk:
                 if a.get(slot) != b.get(slot)
             ]
         changed.append((line, app.id, tuple(changes)))
-    hooks.flush()
     return CompareChunk(
         rows=len(rows), evaluated=evaluated, rejected=tuple(rejected), changed=tuple(changed)
     )

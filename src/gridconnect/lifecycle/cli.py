@@ -12,7 +12,7 @@ import functools
 import os
 import sqlite3
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
@@ -20,15 +20,15 @@ from typing import Any, TypeVar
 import click
 
 from gridconnect._cli_support import ENGINE, FORMAT, emit, guarded, parse_date, registry_of
-from gridconnect.errors import InputError, Problem
+from gridconnect.errors import InputError, Problem, shown
 from gridconnect.lifecycle.clock import STAGE_TITLES, StageClock
-from gridconnect.lifecycle.events import read_events
-from gridconnect.lifecycle.metrics import baseline_for, indicators, savings
+from gridconnect.lifecycle.events import bounded_lines, read_events
+from gridconnect.lifecycle.metrics import Indicators, Savings, baseline_for, indicators, savings
 from gridconnect.lifecycle.rules import STATE_TITLES
 from gridconnect.lifecycle.store import StoreError
 from gridconnect.lifecycle.tracker import ApplicationStatus, ProjectStatus, Report, Tracker
 
-__all__ = ["track"]
+__all__ = ["status_of", "track"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 _MAX_SHOWN = 50  # problems printed before "... and N more"
@@ -66,14 +66,12 @@ def _tracker(ctx: click.Context, store: str, engine: str | None = None) -> Track
     return Tracker(store, registry=registry_of(ctx), engine=engine)
 
 
-def _report_problems(errors: list[InputError]) -> None:
+def _report_problems(errors: list[InputError], total: int | None = None) -> None:
     for error in errors[:_MAX_SHOWN]:
         click.echo(str(error), err=True)
-    if len(errors) > _MAX_SHOWN:
-        click.echo(
-            f"... and {len(errors) - _MAX_SHOWN} more / 另有 {len(errors) - _MAX_SHOWN} 处",
-            err=True,
-        )
+    more = (len(errors) if total is None else total) - min(len(errors), _MAX_SHOWN)
+    if more > 0:
+        click.echo(f"... and {more} more / 另有 {more} 处", err=True)
 
 
 @click.group()
@@ -91,18 +89,36 @@ def track() -> None:
     type=click.IntRange(1, 1_000_000),
     help="Events per transaction.",
 )
+@click.option(
+    "--files-root",
+    type=click.Path(file_okay=False, exists=True),
+    envvar="GRIDCONNECT_FILES_ROOT",
+    default=None,
+    help="Directory every submission_ref is read from and must lie inside (also "
+    "GRIDCONNECT_FILES_ROOT); default: relative paths without .. under the events file's "
+    "directory.",
+)
 @ENGINE
 @FORMAT
 @click.pass_context
 @_guarded
 def ingest(
-    ctx: click.Context, events: str, store: str, batch_size: int, engine: str | None, fmt: str
+    ctx: click.Context,
+    events: str,
+    store: str,
+    batch_size: int,
+    files_root: str | None,
+    engine: str | None,
+    fmt: str,
 ) -> None:
     """Ingest a JSON Lines file of events (- for standard input). Valid events are stored even
-    when other lines are invalid; ingesting the same events again changes nothing."""
+    when other lines are invalid; ingesting the same events again changes nothing. Memory does
+    not grow with the input: lines are read one at a time (a line over 1 MiB is rejected
+    without being held) and committed --batch-size at a time."""
     tracker = _tracker(ctx, store, engine)
-    name = "<stdin>" if events == "-" else events
+    name = "<stdin>" if events == "-" else shown(events, 200)
     base = Path.cwd() if events == "-" else Path(events).parent
+    root = Path(files_root) if files_root is not None else None
     try:
         stream = sys.stdin.buffer if events == "-" else open(events, "rb")  # noqa: SIM115
     except OSError as error:
@@ -115,15 +131,11 @@ def ingest(
         stream,
         click.progressbar(length=size or 1, label="ingesting / 录入", file=sys.stderr) as bar,
     ):
-
-        def lines() -> Iterator[bytes]:
-            for line in stream:
-                if size:
-                    bar.update(len(line))
-                yield line
-
+        lines = bounded_lines(stream, on_read=bar.update if size else None)
         result = tracker.ingest(
-            read_events(lines(), source=name, base=base), batch_size=batch_size, source=name
+            read_events(lines, source=name, base=base, root=root),
+            batch_size=batch_size,
+            source=name,
         )
     tracker.close()
     if fmt == "json":
@@ -131,16 +143,18 @@ def ingest(
     else:
         click.echo(
             f"{name}: {result.received} read, {result.new} new, {result.duplicates} duplicate, "
-            f"{len(result.conflicts)} conflicting, {len(result.invalid)} invalid; "
+            f"{result.conflicts_total} conflicting, {result.invalid_total} invalid; "
             f"{result.rejected} rejected by the lifecycle rules; "
             f"{len(result.batches)} batch(es) committed to {store}"
         )
         click.echo(
             f"{name}：读取 {result.received}，新增 {result.new}，重复 {result.duplicates}，"
-            f"冲突 {len(result.conflicts)}，无效 {len(result.invalid)}；"
+            f"冲突 {result.conflicts_total}，无效 {result.invalid_total}；"
             f"被生命周期规则拒绝 {result.rejected}"
         )
-    _report_problems(result.invalid + result.conflicts)
+    _report_problems(
+        result.invalid + result.conflicts, result.invalid_total + result.conflicts_total
+    )
     if result.invalid or result.conflicts:
         raise SystemExit(2)
 
@@ -186,33 +200,18 @@ def _project_lines(project: ProjectStatus, lang: str, *, full: bool = False) -> 
     return lines
 
 
-@track.command()
-@click.argument("id")
-@STORE
-@AS_OF
-@click.option("--baseline-as-of", callback=parse_date, help="Compare with the rules in force then.")
-@click.option(
-    "--baseline-jurisdiction", help="Compare with the rules of this jurisdiction (code or alias)."
-)
-@ENGINE
-@FORMAT
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="en", show_default=True)
-@click.pass_context
-@_guarded
-def status(
-    ctx: click.Context,
+def status_of(
+    tracker: Tracker,
     id: str,
-    store: str,
-    as_of: date | None,
-    baseline_as_of: date | None,
-    baseline_jurisdiction: str | None,
-    engine: str | None,
-    fmt: str,
-    lang: str,
-) -> None:
-    """One application (or project): its state, every stage's clock, what happened, and for a
-    connected application its indicators and 三省 savings against a baseline."""
-    tracker = _tracker(ctx, store, engine)
+    as_of: date | None = None,
+    baseline_as_of: date | None = None,
+    baseline_jurisdiction: str | None = None,
+    *,
+    where: str = "the store",
+) -> tuple[ApplicationStatus | ProjectStatus, dict[str, Any], Indicators | None, Savings | None]:
+    """An application (or else a project) as ``track status --format json`` shows it: the
+    status, its JSON, and for an application its indicators and savings against a baseline.
+    An id that names neither raises :class:`InputError` naming ``where``."""
     try:
         found: ApplicationStatus | ProjectStatus = tracker.status(id, as_of)
     except InputError:
@@ -223,17 +222,13 @@ def status(
                 [
                     Problem(
                         path="$",
-                        en=f"no application or project {id!r} in {store}",
-                        zh=f"{store} 中没有申请或项目 {id!r}",
+                        en=f"no application or project {shown(repr(id))} in {where}",
+                        zh=f"{where} 中没有申请或项目 {shown(repr(id))}",
                     )
                 ]
             ) from None
     if isinstance(found, ProjectStatus):
-        if fmt == "json":
-            emit(found.to_dict())
-        else:
-            click.echo("\n".join(_project_lines(found, lang, full=True)))
-        return
+        return found, found.to_dict(), None, None
     data = found.to_dict()
     metric = indicators(found)
     data["indicators"] = metric.to_dict()
@@ -250,9 +245,52 @@ def status(
             )
             compared = savings(metric, baseline)
             data["savings"] = compared.to_dict()
+    return found, data, metric, compared
+
+
+@track.command()
+@click.argument("id")
+@STORE
+@AS_OF
+@click.option("--baseline-as-of", callback=parse_date, help="Compare with the rules in force then.")
+@click.option(
+    "--baseline-jurisdiction", help="Compare with the rules of this jurisdiction (code or alias)."
+)
+@ENGINE
+@FORMAT
+@click.option(
+    "--lang",
+    type=click.Choice(["zh", "en"]),
+    default="en",
+    show_default=True,
+    help="Language of the text output.",
+)
+@click.pass_context
+@_guarded
+def status(
+    ctx: click.Context,
+    id: str,
+    store: str,
+    as_of: date | None,
+    baseline_as_of: date | None,
+    baseline_jurisdiction: str | None,
+    engine: str | None,
+    fmt: str,
+    lang: str,
+) -> None:
+    """One application (or project): its state, every stage's clock, what happened, and for a
+    connected application its indicators and 三省 savings against a baseline."""
+    tracker = _tracker(ctx, store, engine)
+    found, data, metric, compared = status_of(
+        tracker, id, as_of, baseline_as_of, baseline_jurisdiction, where=store
+    )
     if fmt == "json":
         emit(data)
         return
+    if isinstance(found, ProjectStatus):
+        click.echo("\n".join(_project_lines(found, lang, full=True)))
+        return
+    assert metric is not None
     state = getattr(STATE_TITLES[found.state], lang)
     lines = [
         f"{found.application}: {found.state} ({state}), as of {found.as_of}",
@@ -313,7 +351,13 @@ def _report_lines(report: Report, lang: str) -> list[str]:
 @AS_OF
 @ENGINE
 @FORMAT
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="en", show_default=True)
+@click.option(
+    "--lang",
+    type=click.Choice(["zh", "en"]),
+    default="en",
+    show_default=True,
+    help="Language of the text output.",
+)
 @click.pass_context
 @_guarded
 def report(

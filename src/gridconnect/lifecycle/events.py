@@ -38,17 +38,18 @@ from __future__ import annotations
 import enum
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
-from typing import Any, TypeAlias
+from pathlib import Path, PurePath
+from typing import Any, BinaryIO, TypeAlias
 
 import attrs
 
 from gridconnect.errors import FieldValueError, InputError, Problem
 from gridconnect.model.application import Application
 from gridconnect.model.codec import (
+    MAX_INPUT_BYTES,
     load_file,
     loads,
     read_enums_by_value,
@@ -63,15 +64,18 @@ __all__ = [
     "ApplicationEvent",
     "Event",
     "EventKind",
+    "Oversized",
     "PauseEnded",
     "PauseReason",
     "PauseStarted",
     "ProjectEvent",
     "Submitted",
+    "bounded_lines",
     "canonical_json",
     "event_from_json",
     "parse_event",
     "read_events",
+    "resolve_ref",
     "sort_key",
     "subject_of",
 ]
@@ -299,9 +303,50 @@ _CLASS: dict[EventKind, type[Any]] = {
 read_enums_by_value(EventKind, PauseReason)
 
 
-def parse_event(data: Any, *, source: str | None = None, base: Path | None = None) -> Event:
+def resolve_ref(ref: str, *, base: Path | None = None, root: Path | None = None) -> Path:
+    """The file a ``submission_ref`` names, never outside the files root.
+
+    Without a configured ``root``, the path is read relative to ``base`` (default: the current
+    directory), an absolute path or a ``..`` part is refused outright, and the file, symbolic
+    links followed, must lie under ``base``. With a ``root``, a relative path is read relative
+    to it, and the file, symbolic links followed, must lie inside it.
+    Refusals are :class:`~gridconnect.errors.FieldValueError` (located by the caller).
+
+    >>> resolve_ref("../../../../etc/passwd")
+    Traceback (most recent call last):
+    ...
+    gridconnect.errors.FieldValueError: must be a relative path without .. (or inside the configured files root) / 须为不含 .. 的相对路径（或位于配置的文件根目录内）
+    """
+    outside = FieldValueError(
+        "must be a relative path without .. (or inside the configured files root)",
+        "须为不含 .. 的相对路径（或位于配置的文件根目录内）",
+    )
+    if "\x00" in ref:
+        raise outside
+    pure = PurePath(ref)
+    here = root if root is not None else base if base is not None else Path.cwd()
+    if root is None and (pure.is_absolute() or ".." in pure.parts):
+        raise outside
+    limit = (root if root is not None else here).resolve()
+    try:
+        target = (here / pure).resolve()
+    except (OSError, RuntimeError):  # a symbolic link loop
+        raise outside from None
+    if not target.is_relative_to(limit):
+        raise outside
+    return target
+
+
+def parse_event(
+    data: Any,
+    *,
+    source: str | None = None,
+    base: Path | None = None,
+    root: Path | None = None,
+) -> Event:
     """Validate one event given as JSON-shaped data; raise one :class:`InputError` listing every
-    problem. A ``submission_ref`` is read relative to ``base`` (default: the current directory).
+    problem. A ``submission_ref`` is read relative to ``base`` (default: the current directory)
+    and only inside the files root (see :func:`resolve_ref`), through the codec's bounded reader.
     """
     if not isinstance(data, dict):
         raise InputError([Problem(path="$", en="expected an object", zh="应为对象")], source=source)
@@ -320,7 +365,12 @@ def parse_event(data: Any, *, source: str | None = None, base: Path | None = Non
     event: Event = structure(data, _CLASS[kind], source=source)
     if isinstance(event, Submitted) and event.submission is None:
         assert event.submission_ref is not None
-        path = (base or Path.cwd()) / event.submission_ref
+        try:
+            path = resolve_ref(event.submission_ref, base=base, root=root)
+        except FieldValueError as error:
+            raise InputError(
+                [Problem(path="$.submission_ref", en=error.en, zh=error.zh)], source=source
+            ) from None
         try:
             application = load_file(path, Application)
         except InputError as error:
@@ -341,22 +391,79 @@ def event_from_json(text: str | bytes, *, source: str | None = None) -> Event:
 
 
 def read_events(
-    lines: Iterable[str | bytes], *, source: str = "<events>", base: Path | None = None
+    lines: Iterable[str | bytes | Oversized],
+    *,
+    source: str = "<events>",
+    base: Path | None = None,
+    root: Path | None = None,
 ) -> Iterator[tuple[str, Event | InputError]]:
     """Each non-blank line of a JSON Lines stream, as ``(where, event)`` where ``where`` is
     ``file:line``; a bad line gives the :class:`InputError` that says what is wrong with it in
     place of the event. Never stops at a bad line. ``submission_ref`` paths are read relative
-    to ``base``."""
+    to ``base``, inside ``root`` (see :func:`resolve_ref`). A line may be a :class:`Oversized`
+    marker (from :func:`bounded_lines`): it is reported, never read."""
     for number, line in enumerate(lines, 1):
-        if not line.strip():
+        if not isinstance(line, Oversized) and not line.strip():
             continue
         where = f"{source}:{number}"
+        if isinstance(line, Oversized):
+            problem = Problem(
+                path="$",
+                en=f"the line is longer than {MAX_INPUT_BYTES} bytes",
+                zh=f"该行超过 {MAX_INPUT_BYTES} 字节",
+            )
+            yield where, InputError([problem], source=where)
+            continue
         try:
-            event = parse_event(loads(line, dict[str, Any], source=where), source=where, base=base)
+            event = parse_event(
+                loads(line, dict[str, Any], source=where), source=where, base=base, root=root
+            )
         except InputError as error:
             yield where, error
         else:
             yield where, event
+
+
+class Oversized:
+    """A line of a stream longer than the limit, in place of its text (which is not kept)."""
+
+    __slots__ = ("length",)
+
+    def __init__(self, length: int) -> None:
+        self.length = length
+
+
+def bounded_lines(
+    stream: BinaryIO, limit: int = MAX_INPUT_BYTES, *, on_read: Callable[[int], None] | None = None
+) -> Iterator[bytes | Oversized]:
+    """The lines of a binary stream, each at most ``limit`` bytes; a longer line is skipped to
+    its end in pieces and given as one :class:`Oversized`. Memory is bounded by ``limit``
+    whatever the stream holds (one line of 300 MB, or no newline at all). ``on_read`` is told
+    how many bytes were consumed, for a progress bar.
+
+    >>> import io
+    >>> stream = io.BytesIO(b"a\\n" + b"b" * 9 + b"\\nc")
+    >>> [x if isinstance(x, bytes) else x.length for x in bounded_lines(stream, 4)]
+    [b'a\\n', 10, b'c']
+    """
+    while True:
+        line = stream.readline(limit + 1)
+        if not line:
+            return
+        if on_read is not None:
+            on_read(len(line))
+        if len(line) <= limit or (line.endswith(b"\n") and len(line) == limit + 1):
+            yield line
+            continue
+        length = len(line)
+        while not line.endswith(b"\n"):
+            line = stream.readline(1 << 16)
+            if not line:
+                break
+            length += len(line)
+            if on_read is not None:
+                on_read(len(line))
+        yield Oversized(length)
 
 
 def canonical_json(event: Event) -> str:

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 import weakref
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -42,9 +43,12 @@ from gridconnect.lifecycle.events import (
     subject_of,
 )
 
-__all__ = ["SCHEMA", "SCHEMA_VERSION", "BatchWriter", "Store", "StoreError"]
+__all__ = ["BUSY_TIMEOUT", "SCHEMA", "SCHEMA_VERSION", "BatchWriter", "Store", "StoreError"]
 
 SCHEMA_VERSION = 1
+BUSY_TIMEOUT = 60.0
+"""Seconds a store waits for another process's write (two ``track ingest`` runs on one store,
+or creating one store at once) before it reports the store busy."""
 _CHUNK = 500  # host parameters per IN (...) query
 """The version of the schema this gridconnect writes."""
 
@@ -160,19 +164,27 @@ class Store:
     def __init__(self, path: str | Path = ":memory:", *, synchronous: str = "FULL") -> None:
         self.path = str(path)
         try:
-            self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            self._db = sqlite3.connect(
+                self.path, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT
+            )
         except sqlite3.Error as error:
             raise StoreError(
                 f"{self.path}: cannot open the store: {error}",
                 f"{self.path}：无法打开存储：{error}",
             ) from None
         try:
-            self._db.execute("PRAGMA journal_mode=WAL")
+            _wal(self._db)
             self._db.execute(f"PRAGMA synchronous={synchronous}")
             self._db.execute("PRAGMA cache_size=-65536")  # 64 MiB of pages, at most
             self._db.execute("PRAGMA journal_size_limit=67108864")  # WAL back to 64 MiB
             self._db.execute("PRAGMA foreign_keys=ON")
             self.version = self._open()
+        except sqlite3.OperationalError as error:  # locked past the busy timeout, or I/O
+            self._db.close()
+            raise StoreError(
+                f"{self.path}: cannot use the store: {error}",
+                f"{self.path}：无法使用存储：{error}",
+            ) from None
         except sqlite3.DatabaseError as error:
             self._db.close()
             raise StoreError(
@@ -196,10 +208,14 @@ class Store:
         tables = self._tables()
         if not tables:
             with self.transaction():
-                for statement in _statements(SCHEMA):
-                    self._db.execute(statement)
-                self._db.execute("INSERT INTO schema_version VALUES (?)", (SCHEMA_VERSION,))
-            return SCHEMA_VERSION
+                # Another process may have created the store while this one waited for the
+                # write lock: look again inside the transaction.
+                tables = self._tables()
+                if not tables:
+                    for statement in _statements(SCHEMA):
+                        self._db.execute(statement)
+                    self._db.execute("INSERT INTO schema_version VALUES (?)", (SCHEMA_VERSION,))
+                    return SCHEMA_VERSION
         if "schema_version" not in tables:
             raise StoreError(
                 f"{self.path}: not a gridconnect store: it has tables "
@@ -404,6 +420,23 @@ def _save(db: sqlite3.Connection, rows: Iterable[Row]) -> int:
         counted(),
     )
     return count
+
+
+def _wal(db: sqlite3.Connection) -> None:
+    """Switch to WAL mode. SQLite reports a busy database at once, without waiting, when two
+    connections switch a new file at the same moment (deadlock avoidance), so the switch is
+    retried with a growing pause, for at most :data:`BUSY_TIMEOUT` seconds."""
+    deadline = time.monotonic() + BUSY_TIMEOUT
+    pause = 0.005
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError:
+            if time.monotonic() + pause > deadline:
+                raise
+            time.sleep(pause)
+            pause = min(pause * 2, 0.5)
 
 
 def _statements(script: str) -> list[str]:

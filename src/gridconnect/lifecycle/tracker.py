@@ -28,7 +28,6 @@ land_transferred, planning_permit, construction_permit, completion_accepted, ent
 
 from __future__ import annotations
 
-import itertools
 import json
 import statistics
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -41,7 +40,7 @@ import attrs
 from gridconnect.api import evaluate, get_engine
 from gridconnect.calendar import WorkingDayCalendar
 from gridconnect.engine.base import Engine
-from gridconnect.errors import GridconnectError, InputError, Problem
+from gridconnect.errors import GridconnectError, InputError, Problem, shown
 from gridconnect.lifecycle.clock import CLOCKS, Period, StageClock, clock
 from gridconnect.lifecycle.events import (
     ApplicationEvent,
@@ -61,11 +60,14 @@ from gridconnect.lifecycle.statechart import Statechart, facts_for
 from gridconnect.lifecycle.store import Store
 from gridconnect.lifecycle.subject import DecisionSummary, Subject
 from gridconnect.model.application import Application
+from gridconnect.model.codec import structure, unstructure
+from gridconnect.model.personal import pseudonym_key, pseudonymise
 from gridconnect.registry import Registry, default_registry
 from gridconnect.rules.facts import facts_of
 from gridconnect.rules.model import Limit, Text
 
 __all__ = [
+    "BATCH_BYTES",
     "ActionRecord",
     "ApplicationStatus",
     "BatchResult",
@@ -83,6 +85,11 @@ Item: TypeAlias = "Event | InputError | tuple[str, Event | InputError]"
 """What :meth:`Tracker.ingest` takes: an event, an input error to report, or either with the
 place it was read from (``file:line``), as :func:`~gridconnect.lifecycle.events.read_events`
 gives them."""
+
+
+BATCH_BYTES = 16 << 20
+"""A batch is committed once its events' stored form reaches this many bytes (16 MiB), even
+before ``batch_size`` events: an event can carry a whole application of up to 1 MiB."""
 
 
 @attrs.frozen(kw_only=True)
@@ -104,12 +111,25 @@ class IngestResult:
     """What an ingestion did, over all its batches."""
 
     batches: list[BatchResult] = attrs.Factory(list)
-    invalid: list[InputError] = attrs.Factory(list)  # events that failed validation
-    conflicts: list[InputError] = attrs.Factory(list)  # reused ids with other content
+    invalid: list[InputError] = attrs.Factory(list)  # events that failed validation (the first)
+    conflicts: list[InputError] = attrs.Factory(list)  # reused ids with other content (the first)
+    invalid_total: int = 0  # all invalid events, kept or not
+    conflicts_total: int = 0  # all conflicts, kept or not
+    keep: int = 1000  # most errors of each kind kept: memory must not grow with the input
+
+    def add_invalid(self, error: InputError) -> None:
+        self.invalid_total += 1
+        if len(self.invalid) < self.keep:
+            self.invalid.append(error)
+
+    def add_conflict(self, error: InputError) -> None:
+        self.conflicts_total += 1
+        if len(self.conflicts) < self.keep:
+            self.conflicts.append(error)
 
     @property
     def received(self) -> int:
-        return sum(b.received for b in self.batches) + len(self.invalid)
+        return sum(b.received for b in self.batches) + self.invalid_total
 
     @property
     def new(self) -> int:
@@ -132,6 +152,8 @@ class IngestResult:
             "rejected": self.rejected,
             "invalid": [_error_dict(e) for e in self.invalid],
             "conflicts": [_error_dict(e) for e in self.conflicts],
+            "invalid_total": self.invalid_total,
+            "conflicts_total": self.conflicts_total,
         }
 
 
@@ -314,12 +336,6 @@ def _plain(value: Any) -> Any:
     raise TypeError(value)  # pragma: no cover
 
 
-def _chunks(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
-    iterator = iter(items)
-    while chunk := list(itertools.islice(iterator, size)):
-        yield chunk
-
-
 class Tracker:
     """Lifecycle tracking over one store.
 
@@ -350,6 +366,10 @@ class Tracker:
         self._titles = {(r.id, a.name): a.title for r in self.statechart.rules for a in r.actions}
         self._chains: dict[str, tuple[str, ...]] = {}
         self._decisions: dict[str, DecisionSummary] = {}  # by the application's facts
+        # Identifiers are stored as keyed pseudonyms (gridconnect.model.personal); the key of
+        # a store on disk is kept beside it, <store>.key, unless the environment names one.
+        path = self.store.path
+        self._key = pseudonym_key(None if path == ":memory:" else Path(path + ".key"))
         if self.store.rebuild_needed:
             self.rebuild()
 
@@ -462,38 +482,55 @@ class Tracker:
         source: str | None = None,
         on_batch: Callable[[BatchResult], None] | None = None,
     ) -> IngestResult:
-        """Store and fold events, ``batch_size`` per transaction; ``on_batch`` is called after
-        each commit (what it is told is in the store). Invalid items and reused ids are collected
-        in the result, never raised; the valid events around them are ingested."""
+        """Store and fold events, ``batch_size`` per transaction (fewer when they reach
+        :data:`BATCH_BYTES`); ``on_batch`` is called after each commit (what it is told is in
+        the store). Invalid items and reused ids are collected in the result (the first
+        ``IngestResult.keep`` of each, and their counts), never raised; the valid events around
+        them are ingested. ``items`` is read lazily, so memory does not grow with the input."""
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
         result = IngestResult()
-        for chunk in _chunks(items, batch_size):
-            events: list[tuple[str | None, Event]] = []
-            for item in chunk:
-                where, value = item if isinstance(item, tuple) else (None, item)
-                if isinstance(value, InputError):
-                    result.invalid.append(value)
-                else:
-                    events.append((where, value))
-            if events:
-                batch = self._ingest_batch(events, source, result)
-                if on_batch is not None:
-                    on_batch(batch)
+        events: list[tuple[str | None, Event, str]] = []
+        size = 0
+
+        def commit() -> None:
+            batch = self._ingest_batch(events, source, result)
+            events.clear()
+            if on_batch is not None:
+                on_batch(batch)
+
+        for item in items:
+            where, value = item if isinstance(item, tuple) else (None, item)
+            if isinstance(value, InputError):
+                result.add_invalid(value)
+                continue
+            if isinstance(value, Submitted) and value.submission is not None:
+                value = structure(pseudonymise(unstructure(value), self._key), Submitted)
+            body = canonical_json(value)
+            events.append((where, value, body))
+            size += len(body)
+            if len(events) >= batch_size or size >= BATCH_BYTES:
+                commit()
+                size = 0
+        if events:
+            commit()
         return result
 
     def _ingest_batch(
-        self, events: list[tuple[str | None, Event]], source: str | None, result: IngestResult
+        self,
+        events: list[tuple[str | None, Event, str]],
+        source: str | None,
+        result: IngestResult,
     ) -> BatchResult:
         new: dict[str, list[Event]] = {}
         rejected = 0
         with self.store.batch(source) as writer:
-            outcomes = writer.append([(event, canonical_json(event)) for _, event in events])
-            for (where, event), outcome in zip(events, outcomes, strict=True):
+            outcomes = writer.append([(event, body) for _, event, body in events])
+            for (where, event, _), outcome in zip(events, outcomes, strict=True):
                 if outcome == "new":
                     new.setdefault(subject_of(event), []).append(event)
                 elif outcome == "conflict":
-                    result.conflicts.append(_conflict(event, where))
+                    result.add_conflict(_conflict(event, where))
             stored = self.store.load(list(new))
             rows = []
             for key, arrived in new.items():
@@ -743,8 +780,8 @@ def _unknown(what: str, name: str) -> InputError:
         [
             Problem(
                 path="$",
-                en=f"no event names the {what} {name!r} in this store",
-                zh=f"本存储中没有关于 {name!r} 的事件",
+                en=f"no event names the {what} {shown(repr(name))} in this store",
+                zh=f"本存储中没有关于 {shown(repr(name))} 的事件",
             )
         ]
     )

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Self
 
 import attrs
 
@@ -110,7 +110,9 @@ class Capacity:
     Decimal('160')
     """
 
+    #: The figure applied for, positive and at most 10 GW.
     value: Decimal = attrs.field(validator=_positive(_MAX_CAPACITY))
+    #: kW (active power) or kVA (apparent power).
     unit: CapacityUnit
 
     def kilowatts(self, power_factor: Decimal | None) -> Decimal:
@@ -142,10 +144,15 @@ class Capacity:
 class Applicant:
     """Who applies: a resident with a 居民身份证号码 or an organisation with a 统一社会信用代码."""
 
+    #: Resident (居民) or the kind of organisation.
     kind: ApplicantKind
+    #: The applicant's name (personal data for a resident: never shown in full by ``repr``).
     name: str = attrs.field(validator=_text(200))
+    #: 居民身份证号码, for a resident only.
     resident_id: ResidentId | None = None
+    #: 统一社会信用代码, for an organisation only.
     credit_code: CreditCode | None = None
+    #: Ownership of an organisation (None for a resident, or when not given).
     ownership: Ownership | None = None
 
     def __attrs_post_init__(self) -> None:
@@ -176,8 +183,11 @@ class Applicant:
 class Site:
     """Where supply is wanted: a GB/T 2260 division (down to the district) and urban or rural."""
 
+    #: GB/T 2260 administrative division code (行政区划代码), e.g. ``440112`` for 黄埔区.
     division: DivisionCode
+    #: Urban (城镇) or rural (农村).
     area: Area = Area.URBAN
+    #: The street address, free text (never read by a rule).
     address: str | None = attrs.field(default=None, validator=attrs.validators.optional(_text(300)))
 
 
@@ -185,8 +195,13 @@ class Site:
 class Document:
     """A document supplied with the application, and how it was supplied."""
 
+    #: The document kind, a lower-case slug such as ``property_certificate`` (see
+    #: :doc:`/reference/catalogue` for the kinds the plugins declare).
     kind: str = attrs.field(validator=_slug)
+    #: Paper or electronic.
     form: DocumentForm = DocumentForm.ELECTRONIC
+    #: Who supplied it: the applicant, the e-licence library (电子证照库), or a tolerance
+    #: letter (容缺受理函) standing in for it.
     source: DocumentSource = DocumentSource.APPLICANT
 
 
@@ -194,11 +209,17 @@ class Document:
 class ProjectFacts:
     """Government project milestones (from the 工程建设项目审批 systems) used by 主动办."""
 
-    project_approval: date | None = None  # 立项
-    land_use_permit: date | None = None  # 用地规划许可
-    planning_permit: date | None = None  # 工程规划许可
-    construction_permit: date | None = None  # 施工许可
-    completion_acceptance: date | None = None  # 竣工验收
+    #: Date of project approval (立项).
+    project_approval: date | None = None
+    #: Date of the land-use planning permit (用地规划许可).
+    land_use_permit: date | None = None
+    #: Date of the construction-works planning permit (工程规划许可).
+    planning_permit: date | None = None
+    #: Date of the construction permit (施工许可).
+    construction_permit: date | None = None
+    #: Date of the completion acceptance (竣工验收).
+    completion_acceptance: date | None = None
+    #: Whether the project will need electricity (a 主动办 case only if it does).
     has_electricity_demand: bool = True
 
     def __attrs_post_init__(self) -> None:
@@ -221,10 +242,15 @@ class ProjectFacts:
 class RouteSegment:
     """One stretch of the access works (电力接入工程) route, and what it crosses."""
 
+    #: The segment's identifier, unique within its route.
     id: str = attrs.field(validator=_identifier)
+    #: Length in metres (at most 100 km).
     length_m: Decimal = attrs.field(validator=_positive(Decimal(100_000)))
+    #: How the line is laid (overhead, buried, ...).
     laying: LayingMethod
+    #: What the segment crosses (roads, green space, rivers, ...), each once.
     crossings: tuple[Crossing, ...] = attrs.field(default=(), validator=_unique)
+    #: The road section it runs along, free text.
     road_section: str | None = attrs.field(
         default=None, validator=attrs.validators.optional(_text(200))
     )
@@ -240,11 +266,14 @@ def _unique_ids(_: Any, attribute: attrs.Attribute[Any], value: tuple[Any, ...])
 class AccessWorks:
     """The external works that connect the site to the grid; empty when none are needed."""
 
+    #: The route, segment by segment; empty when no external works are needed.
     segments: tuple[RouteSegment, ...] = attrs.field(default=(), validator=_unique_ids)
+    #: The date the works were filed for approval; the approval limit counts from it.
     approval_filed_on: date | None = None
 
     @property
     def length_m(self) -> Decimal:
+        """Total length of the route in metres."""
         return sum((s.length_m for s in self.segments), Decimal(0))
 
     @property
@@ -273,10 +302,13 @@ def _details(_: Any, attribute: attrs.Attribute[Any], value: Mapping[str, Any]) 
 class UtilityRequest:
     """A request for another utility (water, gas, heat, network) in a bundled 一次办 application."""
 
+    #: The other utility: water, gas, heat or network (水气热网).
     utility: Utility
+    #: What the utility needs to know (slug keys; text, integer or boolean values).
     details: Mapping[str, str | int | bool] = attrs.field(
         factory=dict, converter=_freeze, validator=_details, hash=False
     )
+    #: The utility's own route, when it has one (trenches shared with electricity are planned).
     segments: tuple[RouteSegment, ...] = attrs.field(default=(), validator=_unique_ids)
 
     def __attrs_post_init__(self) -> None:
@@ -307,21 +339,88 @@ class Application:
     (track, supply voltage, approvals, time limits) is in :class:`gridconnect.Decision`.
     """
 
+    #: The application's identifier (the only identifier a decision carries).
     id: str = attrs.field(validator=_identifier)
+    #: The date applied for; the rules in force on it decide, and limits count from it.
     applied_on: date
+    #: Who applies.
     applicant: Applicant
+    #: Where supply is wanted.
     site: Site
+    #: What is applied for (业务类型): a new connection, more capacity, ...
     service: ServiceKind
+    #: The capacity applied for (报装容量).
     capacity: Capacity
+    #: Power factor to convert between kW and kVA; None when not given (a rule that needs it
+    #: then leaves its slots undetermined and asks for it).
     power_factor: Decimal | None = attrs.field(default=None, validator=_power_factor)
+    #: The supply voltage asked for, if any (the rules decide the supply).
     voltage: VoltageLevel | None = None
+    #: Single or dual supply (双电源).
     supply_mode: SupplyMode = SupplyMode.SINGLE
+    #: How the application was made: counter, app, web portal, ...
     channel: Channel = Channel.COUNTER
+    #: A simple case (简易业扩) as the utility classifies it.
     simple_case: bool = False
+    #: The documents supplied, each kind once.
     documents: tuple[Document, ...] = ()
+    #: Government project milestones, for 主动办 (None when not known).
     project: ProjectFacts | None = None
+    #: The external access works (电力接入工程); none by default.
     works: AccessWorks = AccessWorks()
+    #: Other utilities applied for at the same time (一次办), each once.
     bundle: tuple[UtilityRequest, ...] = attrs.field(default=(), validator=_utilities_unique)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], *, source: str | None = None) -> Self:
+        """An application from its JSON-shaped form (what :func:`json.load` gives), validated.
+
+        Every problem is reported at once, located by its JSON path, in English and Chinese
+        (:class:`~gridconnect.errors.InputError`); ``source`` names the input in that message.
+
+        >>> app = Application.from_dict(
+        ...     {
+        ...         "id": "A-1",
+        ...         "applied_on": "2026-03-02",
+        ...         "applicant": {"kind": "small_micro_enterprise", "name": "示例商店",
+        ...                       "credit_code": "91440112MA5CXK3L27"},
+        ...         "site": {"division": "440112"},
+        ...         "service": "new_connection",
+        ...         "capacity": {"value": 60, "unit": "kW"},
+        ...     }
+        ... )
+        >>> app.site.division.value, app.capacity.value
+        ('440112', Decimal('60'))
+        >>> Application.from_dict(app.to_dict()) == app
+        True
+        """
+        from gridconnect.model.codec import structure
+
+        plain = dict(data) if isinstance(data, Mapping) and not isinstance(data, dict) else data
+        return structure(plain, cls, source=source)
+
+    @classmethod
+    def from_json(cls, text: str | bytes, *, source: str | None = None) -> Self:
+        """An application from JSON text, validated (size, nesting and syntax first; errors as
+        for :meth:`from_dict`)."""
+        from gridconnect.model.codec import loads
+
+        return loads(text, cls, source=source)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON-shaped form: dates as ``YYYY-MM-DD``, enums and identifiers by value,
+        numbers as numbers. :meth:`from_dict` reads it back to an equal application."""
+        from gridconnect.model.codec import unstructure
+
+        data: dict[str, Any] = unstructure(self)
+        return data
+
+    def to_json(self) -> str:
+        """Deterministic JSON text (sorted keys, Chinese kept as it is, two-space indent), the
+        form ``gridconnect validate --format json`` prints; :meth:`from_json` reads it back."""
+        from gridconnect.model.codec import dumps
+
+        return dumps(self)
 
     def __attrs_post_init__(self) -> None:
         kinds = [d.kind for d in self.documents]

@@ -22,14 +22,21 @@ from typing import Any, TypeVar
 import attrs
 import cattrs
 
-from gridconnect.errors import FieldValueError, InputError, Problem
+from gridconnect.errors import FieldValueError, InputError, Problem, shown
 
 __all__ = [
+    "DATE_MAX",
+    "DATE_MIN",
     "MAX_DEPTH",
     "MAX_INPUT_BYTES",
+    "MAX_NUMBER_CHARS",
+    "check_date",
+    "check_number",
     "converter",
     "dumps",
     "loads",
+    "parse_json",
+    "read_bounded",
     "read_enums_by_value",
     "structure",
     "unstructure",
@@ -42,7 +49,99 @@ MAX_INPUT_BYTES = 1 << 20
 MAX_DEPTH = 32
 """Deepest nesting of objects and lists accepted."""
 
+DATE_MIN = date(1949, 10, 1)
+"""Earliest date accepted anywhere in the input (the founding of the People's Republic: no
+policy this library encodes is older)."""
+DATE_MAX = date(2199, 12, 31)
+"""Latest date accepted anywhere in the input. Rule time limits are at most
+``gridconnect.rules.loader.MAX_LIMIT_DAYS`` (10,000) days or working days, i.e. under 45
+years even counted in working days, so every due date stays before 2250, far inside what
+``datetime.date`` can hold (9999-12-31) and what the calendars can count."""
+MAX_NUMBER_CHARS = 40
+"""Longest number accepted, in characters of its JSON text. Python refuses to read integers of
+more than 4,300 digits at all; 40 characters hold every quantity an application has."""
+_NUMBER_DIGITS = 17
+"""Most significant digits of a decimal quantity: what the shortest text of a double has at
+most (``0.30000000000000004``), so any number a program writes is accepted, and no quantity
+carries digits that durable (which holds doubles) would drop while the reference engine kept
+them beyond the double's own."""
+_NUMBER_EXPONENTS = (-9, 12)
+"""Smallest and largest decimal exponent of a non-zero quantity (1e-9 .. 9.99e12): every
+quantity, and every product and quotient of two, stays a normal double."""
+
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+class _Oversized:
+    """What :func:`parse_json` puts in place of a number whose text is too long to read."""
+
+    __slots__ = ("length",)
+
+    def __init__(self, length: int) -> None:
+        self.length = length
+
+    def __repr__(self) -> str:
+        return f"<number of {self.length} characters>"
+
+
+def _oversized(value: _Oversized) -> FieldValueError:
+    return FieldValueError(
+        f"a number of {value.length} characters: at most {MAX_NUMBER_CHARS} are accepted",
+        f"数值有 {value.length} 个字符，最多接受 {MAX_NUMBER_CHARS} 个",
+    )
+
+
+def _parse_int(text: str) -> int | _Oversized:
+    return _Oversized(len(text)) if len(text) > MAX_NUMBER_CHARS else int(text)
+
+
+def _parse_float(text: str) -> float | _Oversized:
+    return _Oversized(len(text)) if len(text) > MAX_NUMBER_CHARS else float(text)
+
+
+def check_date(value: date) -> date:
+    """``value`` if it lies in ``DATE_MIN`` .. ``DATE_MAX`` (1949-10-01 .. 2199-12-31), else a
+    :class:`~gridconnect.errors.FieldValueError`.
+
+    >>> check_date(date(9999, 12, 31))
+    Traceback (most recent call last):
+    ...
+    gridconnect.errors.FieldValueError: must be from 1949-10-01 to 2199-12-31 / 须在 1949-10-01 至 2199-12-31 之间
+    """
+    if not DATE_MIN <= value <= DATE_MAX:
+        lo, hi = DATE_MIN.isoformat(), DATE_MAX.isoformat()
+        raise FieldValueError(f"must be from {lo} to {hi}", f"须在 {lo} 至 {hi} 之间")
+    return value
+
+
+def check_number(number: Decimal) -> Decimal:
+    """``number`` if it is finite, has at most 17 significant digits and is zero or between
+    1e-9 and 1e13 in magnitude; else a :class:`~gridconnect.errors.FieldValueError`. No
+    arithmetic is done before this check, so no quantity can overflow or underflow later.
+
+    >>> check_number(Decimal("0.9"))
+    Decimal('0.9')
+    >>> check_number(Decimal("1e-999999"))
+    Traceback (most recent call last):
+    ...
+    gridconnect.errors.FieldValueError: must be zero or between 1e-9 and 1e13 in size / 须为零或绝对值在 1e-9 至 1e13 之间
+    """
+    if not number.is_finite():
+        raise FieldValueError("must be a finite number", "须为有限数值")
+    if number.is_zero():
+        return number
+    low, high = _NUMBER_EXPONENTS
+    if not low <= number.adjusted() <= high:
+        raise FieldValueError(
+            "must be zero or between 1e-9 and 1e13 in size", "须为零或绝对值在 1e-9 至 1e13 之间"
+        )
+    digits = "".join(map(str, number.as_tuple().digits)).strip("0")
+    if len(digits) > _NUMBER_DIGITS:
+        raise FieldValueError(
+            f"has more than {_NUMBER_DIGITS} significant digits",
+            f"有效数字超过 {_NUMBER_DIGITS} 位",
+        )
+    return number
 
 
 class _CollectedError(Exception):
@@ -97,32 +196,39 @@ def _structure_bool(value: Any, _: Any) -> bool:
 
 
 def _structure_int(value: Any, _: Any) -> int:
+    if isinstance(value, _Oversized):
+        raise _oversized(value)
     if isinstance(value, bool) or not isinstance(value, int):
         raise _expect(int, "an integer", "整数")
     return value
 
 
 def _structure_decimal(value: Any, _: Any) -> Decimal:
+    if isinstance(value, _Oversized):
+        raise _oversized(value)
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal | str):
         raise _expect(Decimal, "a number", "数值")
+    if isinstance(value, str) and len(value) > MAX_NUMBER_CHARS:
+        raise _oversized(_Oversized(len(value)))
+    if isinstance(value, int) and value.bit_length() > 4 * MAX_NUMBER_CHARS:
+        raise _oversized(_Oversized(MAX_NUMBER_CHARS + 1))
     try:
         number = Decimal(str(value))
     except InvalidOperation:
         raise _expect(Decimal, "a number", "数值") from None
-    if not number.is_finite():
-        raise FieldValueError("must be a finite number", "须为有限数值")
-    return number
+    return check_number(number)
 
 
 def _structure_date(value: Any, _: Any) -> date:
     if not isinstance(value, str) or not _DATE.fullmatch(value):
         raise _expect(date, "a date (YYYY-MM-DD)", "日期（YYYY-MM-DD）")
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise FieldValueError(
             "is not a real date in the form YYYY-MM-DD", "不是有效日期（YYYY-MM-DD）"
         ) from None
+    return check_date(day)
 
 
 def _structure_enum(value: Any, cls: type[enum.Enum]) -> enum.Enum:
@@ -203,7 +309,7 @@ def _make_attrs_hook(cls: type[Any]) -> Callable[[Any, Any], Any]:
             if key not in names:
                 problems.append(
                     Problem(
-                        path=str(key),
+                        path=shown(key),
                         en=f"unknown field; known fields: {', '.join(sorted(names))}",
                         zh="未知字段",
                     )
@@ -348,31 +454,38 @@ def loads(text: str | bytes, cls: type[T], *, source: str | None = None) -> T:
             ],
             source=source,
         )
+    return structure(parse_json(text, source=source), cls, source=source)
+
+
+def parse_json(text: str | bytes, *, source: str | None = None) -> Any:
+    """JSON text as data, or an :class:`~gridconnect.errors.InputError` located at the line and
+    column. Numbers of more than ``MAX_NUMBER_CHARS`` (40) characters are not read (Python would refuse integers of
+    over 4,300 digits with a bare ``ValueError``): they stay placeholders that structuring
+    reports at their JSON path."""
     try:
-        data = json.loads(text)
+        return json.loads(text, parse_int=_parse_int, parse_float=_parse_float)
     except json.JSONDecodeError as error:
         raise InputError(
             [
                 Problem(
-                    path=f"line {error.lineno} column {error.colno}",
+                    path=f"$ (line {error.lineno} column {error.colno})",
                     en=f"not valid JSON: {error.msg}",
                     zh="不是有效的 JSON",
                 )
             ],
             source=source,
         ) from None
-    except (RecursionError, UnicodeDecodeError):
+    except (RecursionError, UnicodeDecodeError, ValueError):
         raise InputError(
             [
                 Problem(
                     path="$",
-                    en="not readable JSON (bad encoding or nesting)",
-                    zh="无法读取的 JSON（编码或嵌套有误）",
+                    en="not readable JSON (bad encoding, nesting or number)",
+                    zh="无法读取的 JSON（编码、嵌套或数值有误）",
                 )
             ],
             source=source,
         ) from None
-    return structure(data, cls, source=source)
 
 
 def dumps(obj: Any) -> str:
@@ -380,14 +493,63 @@ def dumps(obj: Any) -> str:
     return json.dumps(unstructure(obj), ensure_ascii=False, sort_keys=True, indent=2)
 
 
-def load_file(path: str | Path, cls: type[T]) -> T:
-    """Read and structure one JSON file; the error names the file."""
+def read_bounded(path: str | Path, limit: int = MAX_INPUT_BYTES, *, what: str = "file") -> bytes:
+    """The bytes of one regular file of at most ``limit`` bytes: the one reader of every input
+    file. The size is checked on the open descriptor (no race with a rename), a device, pipe
+    or directory is refused, and at most ``limit + 1`` bytes are ever read, so ``/dev/zero`` or
+    a file growing while read cannot exhaust memory.
+
+    >>> read_bounded("/dev/zero")
+    Traceback (most recent call last):
+    ...
+    gridconnect.errors.InputError: /dev/zero: 1 problem in the input / /dev/zero: 输入有 1 处错误
+      - $: not a regular file / 不是普通文件
+    """
+    import os
+    import stat
+
     p = Path(path)
+    source = shown(str(p), 200)
+
+    def refuse(en: str, zh: str) -> InputError:
+        return InputError([Problem(path="$", en=en, zh=zh)], source=source)
+
     try:
-        raw = p.read_bytes()
+        fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     except OSError as error:
-        raise InputError(
-            [Problem(path="$", en=f"cannot read the file: {error.strerror}", zh="无法读取文件")],
-            source=str(p),
+        raise refuse(
+            f"cannot read the {what}: {error.strerror}", f"无法读取{_WHAT.get(what, what)}"
         ) from None
-    return loads(raw, cls, source=str(p))
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise refuse("not a regular file", "不是普通文件")
+        if info.st_size > limit:
+            raise refuse(f"larger than {limit} bytes", f"超过 {limit} 字节")
+        chunks: list[bytes] = []
+        left = limit + 1
+        while left > 0:
+            chunk = os.read(fd, min(left, 1 << 16))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        data = b"".join(chunks)
+    except OSError as error:
+        raise refuse(
+            f"cannot read the {what}: {error.strerror}", f"无法读取{_WHAT.get(what, what)}"
+        ) from None
+    finally:
+        os.close(fd)
+    if len(data) > limit:  # grew while it was read
+        raise refuse(f"larger than {limit} bytes", f"超过 {limit} 字节")
+    return data
+
+
+_WHAT = {"file": "文件", "rules file": "规则文件"}
+
+
+def load_file(path: str | Path, cls: type[T]) -> T:
+    """Read (through :func:`read_bounded`) and structure one JSON file; the error names the
+    file."""
+    return loads(read_bounded(path), cls, source=shown(str(path), 200))

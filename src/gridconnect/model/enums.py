@@ -87,6 +87,8 @@ class VoltageLevel(enum.StrEnum):
 
 
 class SupplyMode(enum.StrEnum):
+    """Single (单电源) or dual (双电源) supply; dual supply is a high-voltage arrangement."""
+
     SINGLE = "single"  # 单电源
     DUAL = "dual"  # 双电源
 
@@ -103,6 +105,8 @@ class Channel(enum.StrEnum):
 
 
 class DocumentForm(enum.StrEnum):
+    """How a document is supplied: on paper or electronically."""
+
     PAPER = "paper"
     ELECTRONIC = "electronic"
 

@@ -236,6 +236,7 @@ class DivisionCode:
     DivisionCode('440000')
     """
 
+    #: The six-digit code, normalised (full-width digits and spaces removed).
     value: str = attrs.field(converter=_normalise, validator=_validate_division)
 
     @classmethod
@@ -426,6 +427,7 @@ social credit code does not match the first 17 characters (GB 32100): the code i
 not a real code / 统一社会信用代码第 18 位校验码与前 17 位不符（GB 32100）：代码有误或并非真实代码
     """
 
+    #: The 18-character code, normalised (upper case, full-width characters and spaces removed).
     value: str = attrs.field(converter=_normalise, validator=_validate_credit_code)
 
     def __repr__(self) -> str:
@@ -528,6 +530,7 @@ class ResidentId:
 are not a real date (YYYYMMDD) / 居民身份证号码第 7–14 位不是真实存在的日期（年年年年月月日日）
     """
 
+    #: The 18-character number, normalised (personal data: never shown by ``repr``).
     value: str = attrs.field(converter=_normalise, validator=_validate_resident_id, repr=False)
 
     @property

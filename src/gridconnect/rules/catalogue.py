@@ -23,6 +23,7 @@ from __future__ import annotations
 import graphlib
 import itertools
 import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
@@ -49,6 +50,7 @@ from gridconnect.rules.facts import SLOT_PREFIX, fact_type
 from gridconnect.rules.loader import RuleSource
 from gridconnect.rules.model import (
     Citation,
+    IssuerKind,
     Limit,
     LimitUnit,
     Parameter,
@@ -73,6 +75,10 @@ class Jurisdiction:
     alias: str  # readable name, e.g. "guangzhou/huangpu"; rule ids start with it (dots for /)
     parent: str | None = None
     aliases: tuple[str, ...] = ()
+    #: The power supply company serving the place (供电企业), when the declaration names one;
+    #: a jurisdiction without one is served by its parent's. Utility commitments (rules whose
+    #: citation's ``issuer_kind`` is ``utility``) apply only where their utility serves.
+    utility: Text | None = None
 
     @property
     def namespace(self) -> str:
@@ -84,9 +90,13 @@ class ParameterUse:
     """The value of a parameter in one rulebook, and who set it: the jurisdiction whose version
     is in force, its citation, and the jurisdiction it overrides (None for the parameter's own)."""
 
+    #: The value in force.
     value: Any
+    #: The code of the jurisdiction whose version is in force.
     jurisdiction: str
+    #: The source of that version.
     citation: Citation
+    #: The jurisdiction whose parameter it overrides (None for the parameter's own value).
     overrides: str | None = None
 
 
@@ -193,6 +203,26 @@ def _effect_value(
     return int(v) if isinstance(v, float) and v.is_integer() else v  # type: ignore[return-value]
 
 
+def utility_of(chain: Sequence[Jurisdiction], code: str) -> Text | None:
+    """The utility serving jurisdiction ``code`` of ``chain``: the nearest declared one from
+    ``code`` up (None if none is declared)."""
+    codes = [j.code for j in chain]
+    for j in reversed(chain[: codes.index(code) + 1]):
+        if j.utility is not None:
+            return j.utility
+    return None
+
+
+def not_serving(rule: Rule, chain: Sequence[Jurisdiction]) -> Text | None:
+    """The utility whose commitment ``rule`` is, when it does not serve the place at the end of
+    ``chain`` (a utility commitment binds its own utility only); None when the rule applies."""
+    if rule.citation.issuer_kind is not IssuerKind.UTILITY:
+        return None
+    own = utility_of(chain, rule.jurisdiction)
+    serving = utility_of(chain, chain[-1].code)
+    return own if own is not None and own != serving else None
+
+
 def _unknowable(path: str) -> bool:
     ftype = fact_type(path)
     return ftype is not None and ftype.unknowable
@@ -294,6 +324,37 @@ class Rulebook:
             return matcher
 
 
+CACHE_ENV = "GRIDCONNECT_RULEBOOK_CACHE"
+"""Environment variable: how many compiled rulebooks a catalogue keeps (default 256)."""
+
+
+def rulebook_cache_size() -> int:
+    """The size of a catalogue's rulebook cache: ``GRIDCONNECT_RULEBOOK_CACHE``, default 256.
+
+    A rulebook is compiled once per distinct set of rules and parameter versions in force
+    (dates with the same rules share one); the least recently used is dropped beyond this
+    many, and its compiled matchers (and durable's rulesets) with it. A compiled rulebook of
+    the shipped Guangzhou rules takes about 1 MB on durable (measured: 10.4 MB for 10), so the
+    default bounds the cache near 256 MB at worst; a long-lived service evaluating few places
+    and years needs far fewer.
+    """
+    import os
+
+    text = os.environ.get(CACHE_ENV, "").strip()
+    if not text:
+        return 256
+    try:
+        size = int(text)
+    except ValueError:
+        size = 0
+    if size < 1:
+        raise RuleDataError(
+            f"{CACHE_ENV} must be a whole number of at least 1, not {text[:20]!r}",
+            f"{CACHE_ENV} 须为不小于 1 的整数",
+        )
+    return size
+
+
 class Catalogue:
     """Every jurisdiction, rule and parameter that the loaded plugins contribute."""
 
@@ -316,8 +377,17 @@ class Catalogue:
         self.overrides: dict[str, dict[str, Parameter]] = {}
         """Parameters given by a jurisdiction below their own: name -> jurisdiction -> versions."""
         self._check()
-        self._rulebooks: dict[tuple[str, date], Rulebook] = {}
-        self._by_signature: dict[tuple[Any, ...], Rulebook] = {}
+        # Bounded caches, least recently used first (see rulebook_cache_size): a signature's
+        # entry holds its rulebook and the (leaf, date) keys that share it, so evicting it
+        # drops every reference and the compiled matchers (durable rulesets) are freed.
+        self._rulebooks: OrderedDict[tuple[str, date], tuple[tuple[Any, ...], Rulebook]] = (
+            OrderedDict()
+        )
+        self._by_signature: OrderedDict[tuple[Any, ...], tuple[Rulebook, set[tuple[str, date]]]] = (
+            OrderedDict()
+        )
+        self.cache_size = rulebook_cache_size()
+        """Most rulebooks (distinct rule sets in force) kept compiled at once."""
         self._lock = threading.Lock()
 
     # -- checks -----------------------------------------------------------------------------
@@ -574,16 +644,30 @@ class Catalogue:
         leaf = self.jurisdiction(name).code
         key = (leaf, as_of)
         with self._lock:
-            book = self._rulebooks.get(key)
-            if book is None:
-                chain = self.chain(leaf)
-                signature = self._signature(chain, as_of)
-                same = self._by_signature.get(signature)
-                book = same.on(as_of) if same is not None else self._build(chain, as_of)
-                if len(self._rulebooks) > 65536:
-                    self._rulebooks.clear()
-                self._rulebooks[key] = book
-                self._by_signature.setdefault(signature, book)
+            found = self._rulebooks.get(key)
+            if found is not None:
+                signature, book = found
+                self._rulebooks.move_to_end(key)
+                self._by_signature.move_to_end(signature)
+                return book
+            chain = self.chain(leaf)
+            signature = self._signature(chain, as_of)
+            same = self._by_signature.get(signature)
+            if same is not None:
+                book = same[0].on(as_of)
+                same[1].add(key)
+                self._by_signature.move_to_end(signature)
+            else:
+                book = self._build(chain, as_of)
+                self._by_signature[signature] = (book, {key})
+                while len(self._by_signature) > self.cache_size:
+                    _, (_, keys) = self._by_signature.popitem(last=False)
+                    for old in keys:
+                        self._rulebooks.pop(old, None)
+            self._rulebooks[key] = (signature, book)
+            while len(self._rulebooks) > 64 * self.cache_size:
+                old, (old_signature, _) = self._rulebooks.popitem(last=False)
+                self._by_signature[old_signature][1].discard(old)
             return book
 
     def _signature(self, chain: Sequence[Jurisdiction], as_of: date) -> tuple[Any, ...]:
@@ -591,7 +675,9 @@ class Catalogue:
         (and its compiled matchers), so a year of applications compiles a handful, not 365."""
         codes = {j.code for j in chain}
         rules = tuple(
-            i for i, r in enumerate(self.rules) if r.jurisdiction in codes and r.in_force(as_of)
+            i
+            for i, r in enumerate(self.rules)
+            if r.jurisdiction in codes and r.in_force(as_of) and not not_serving(r, chain)
         )
         params = tuple(
             (name, p.jurisdiction, p.versions.index(v))
@@ -637,6 +723,8 @@ class Catalogue:
         bound: list[BoundRule] = []
         for rule in self.rules:
             if rule.jurisdiction not in depth or not rule.in_force(as_of):
+                continue
+            if not_serving(rule, chain):
                 continue
             refs = _param_refs(rule)
             missing = [n for n in refs if n not in in_force]

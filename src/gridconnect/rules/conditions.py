@@ -27,12 +27,14 @@ A condition reads another rule's conclusion with ``slot`` in place of ``fact``
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator, Mapping
-from datetime import date
+from datetime import date, datetime, time
 from typing import Any, Literal, TypeAlias
 
 import attrs
 
+from gridconnect.errors import shown
 from gridconnect.rules.facts import FACTS, SLOT_PREFIX, FactType, slot_fact_type
 
 __all__ = [
@@ -67,6 +69,7 @@ SYMBOL: Mapping[Op, str] = {"eq": "=", "ne": "≠", "lt": "<", "le": "≤", "gt"
 class ParamRef:
     """A reference to a date-versioned parameter, resolved when a rulebook is built."""
 
+    #: The parameter's name.
     name: str
 
 
@@ -75,14 +78,21 @@ class Cmp:
     """``fact op value``; ``path`` is relative to the list item inside a :class:`Quant`,
     and ``""`` is the item itself."""
 
+    #: The fact compared.
     path: str
+    #: The comparison.
     op: Op
+    #: What the fact is compared with: a constant or a parameter.
     value: Scalar | ParamRef
 
 
 @attrs.frozen
 class In:
+    """``fact in (value, ...)``: the fact is one of the values."""
+
+    #: The fact tested.
     path: str
+    #: The values it may be.
     values: tuple[Scalar, ...]
 
 
@@ -90,7 +100,9 @@ class In:
 class Present:
     """An optional fact is given (``present=True``) or absent (``present=False``)."""
 
+    #: The optional fact.
     path: str
+    #: True: the fact must be given; False: it must be absent.
     present: bool = True
 
 
@@ -98,23 +110,35 @@ class Present:
 class Quant:
     """``any`` or ``every`` item of the list at ``path`` satisfies ``where``."""
 
+    #: ``any`` or ``every``.
     kind: Literal["any", "every"]
+    #: The list fact.
     path: str
+    #: The condition on each item (paths relative to the item).
     where: Condition
 
 
 @attrs.frozen
 class And:
+    """Every condition holds (none: always true)."""
+
+    #: The conditions.
     items: tuple[Condition, ...]
 
 
 @attrs.frozen
 class Or:
+    """At least one condition holds."""
+
+    #: The conditions.
     items: tuple[Condition, ...]
 
 
 @attrs.frozen
 class Not:
+    """The condition does not hold."""
+
+    #: The condition negated.
     item: Condition
 
 
@@ -132,16 +156,40 @@ class ConditionSyntaxError(ValueError):
         self.at = at
 
 
+MAX_DEPTH = 32
+"""Deepest nesting of ``and``/``or``/``not``/``any``/``every`` in one condition."""
+MAX_IN_VALUES = 100
+"""Most values of one ``in`` list (the rules' longest has 6): durable chains the tests of a
+negated list, one level of its matching network per value."""
+MAX_NUMBER = 1e15
+"""Largest magnitude of a number literal: every such integer is exact in a double, as durable
+holds numbers, so both engines compare the same value."""
+MAX_TEXT = 1000
+"""Longest text literal, in characters."""
+
+
 def _literal(value: Any, at: str) -> Scalar | ParamRef:
     if isinstance(value, dict):
         if set(value) != {"param"} or not isinstance(value["param"], str):
             raise ConditionSyntaxError('a value table must be { param = "name" }', at)
         return ParamRef(value["param"])
-    if isinstance(value, str | int | float | bool | date) and not (
-        isinstance(value, float) and value != value
-    ):
+    if isinstance(value, datetime | time):
+        raise ConditionSyntaxError(
+            "a date-time or time is not a value a fact can have; write a date (YYYY-MM-DD)", at
+        )
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if not (math.isfinite(value) and abs(value) <= MAX_NUMBER):
+            raise ConditionSyntaxError(
+                f"a number must be finite and at most {MAX_NUMBER:.0e} in size", at
+            )
         return value
-    raise ConditionSyntaxError(f"{value!r} is not a text, number, boolean or date", at)
+    if isinstance(value, str):
+        if len(value) > MAX_TEXT:
+            raise ConditionSyntaxError(f"a text is at most {MAX_TEXT} characters", at)
+        return value
+    if isinstance(value, bool | date):
+        return value
+    raise ConditionSyntaxError(f"{shown(repr(value))} is not a text, number, boolean or date", at)
 
 
 def parse_condition(data: Any, at: str = "when") -> Condition:
@@ -154,6 +202,12 @@ def parse_condition(data: Any, at: str = "when") -> Condition:
     >>> parse_condition({"not": {"any": "works.crossings", "eq": "railway"}})
     Not(item=Quant(kind='any', path='works.crossings', where=Cmp(path='', op='eq', value='railway')))
     """
+    return _parse(data, at, 0)
+
+
+def _parse(data: Any, at: str, depth: int) -> Condition:
+    if depth > MAX_DEPTH:
+        raise ConditionSyntaxError(f"nested deeper than {MAX_DEPTH} levels", at)
     if not isinstance(data, dict):
         raise ConditionSyntaxError("a condition must be a table", at)
     keys = set(data)
@@ -162,14 +216,14 @@ def parse_condition(data: Any, at: str = "when") -> Condition:
             if keys != {logical} or not isinstance(data[logical], list):
                 raise ConditionSyntaxError(f"{logical!r} takes a list and nothing else", at)
             items = tuple(
-                parse_condition(item, f"{at}.{logical}[{i}]")
+                _parse(item, f"{at}.{logical}[{i}]", depth + 1)
                 for i, item in enumerate(data[logical])
             )
             return And(items) if logical == "and" else Or(items)
     if "not" in data:
         if keys != {"not"}:
             raise ConditionSyntaxError("'not' takes one condition and nothing else", at)
-        return Not(parse_condition(data["not"], f"{at}.not"))
+        return Not(_parse(data["not"], f"{at}.not", depth + 1))
     for kind in ("any", "every"):
         if kind in data:
             path = data[kind]
@@ -177,7 +231,7 @@ def parse_condition(data: Any, at: str = "when") -> Condition:
                 raise ConditionSyntaxError(f"{kind!r} names a list fact", at)
             rest = {k: v for k, v in data.items() if k != kind}
             if set(rest) == {"where"}:
-                where = parse_condition(rest["where"], f"{at}.where")
+                where = _parse(rest["where"], f"{at}.where", depth + 1)
             else:
                 where = _parse_test("", rest, at)
             return Quant("any" if kind == "any" else "every", path, where)
@@ -206,6 +260,8 @@ def _parse_test(path: str, rest: Mapping[str, Any], at: str) -> Condition:
     if key == "in":
         if not isinstance(value, list) or not value:
             raise ConditionSyntaxError("'in' takes a non-empty list", at)
+        if len(value) > MAX_IN_VALUES:
+            raise ConditionSyntaxError(f"'in' takes at most {MAX_IN_VALUES} values", at)
         values = tuple(_literal(v, at) for v in value)
         if any(isinstance(v, ParamRef) for v in values):
             raise ConditionSyntaxError("'in' takes literal values, not parameters", at)
@@ -216,7 +272,7 @@ def _parse_test(path: str, rest: Mapping[str, Any], at: str) -> Condition:
         return Present(path, value)
     if key == "contains":
         return Quant("any", path, Cmp("", "eq", _literal(value, at)))
-    raise ConditionSyntaxError(f"unknown test {key!r}", at)
+    raise ConditionSyntaxError(f"unknown test {shown(repr(key))}", at)
 
 
 def walk(cond: Condition) -> Iterator[Condition]:
@@ -250,10 +306,10 @@ def _value_problem(ftype: FactType, value: Any, param_unit: str | None) -> str |
         if kind == "enum":
             assert ftype.values is not None
             if value not in ftype.values:
-                return f"{value!r} is not one of: {', '.join(sorted(ftype.values))}"
+                return f"{shown(repr(value))} is not one of: {', '.join(sorted(ftype.values))}"
             return None
         return None if kind == "text" else f"text cannot be compared with a {kind}"
-    return f"unsupported value {value!r}"
+    return f"unsupported value {shown(repr(value))}"
 
 
 def condition_problems(
@@ -292,7 +348,7 @@ def condition_problems(
             if ftype is None:
                 near = ", ".join(sorted(p for p in scope if p.split(".")[0] == path.split(".")[0]))
                 hint = f" (did you mean one of: {near})" if near else ""
-                problems.append(f"unknown fact {path!r}{hint}")
+                problems.append(f"unknown fact {shown(repr(path))}{hint}")
             return ftype
 
         if isinstance(node, And | Or):

@@ -9,6 +9,7 @@ A rules file holds one jurisdiction's rules, its parameters, and citations they 
     issuer = "广州市工业和信息化局"
     date = 2021-05-21
     confidence = "primary"
+    issuer_kind = "government"   # or "utility" (a utility's commitment), "advocacy"
 
     [[parameters]]
     name = "guangzhou.low_voltage_cap_kw"
@@ -28,6 +29,7 @@ rule or parameter, and the key.
 
 from __future__ import annotations
 
+import math
 import tomllib
 from collections.abc import Mapping
 from datetime import date
@@ -36,8 +38,9 @@ from typing import Any
 
 import attrs
 
-from gridconnect.errors import RuleDataError
+from gridconnect.errors import InputError, RuleDataError
 from gridconnect.rules.conditions import (
+    MAX_NUMBER,
     TRUE,
     Condition,
     ConditionSyntaxError,
@@ -47,6 +50,7 @@ from gridconnect.rules.conditions import (
 from gridconnect.rules.model import (
     Citation,
     Confidence,
+    IssuerKind,
     Limit,
     LimitUnit,
     Parameter,
@@ -156,8 +160,23 @@ def read_citation(
                 "confidence must be primary, press or source-article",
                 "confidence 须为 primary、press 或 source-article",
             )
+    issuer_kind = r.get("issuer_kind", str, required=False)
+    if issuer_kind is not None:
+        try:
+            fields["issuer_kind"] = IssuerKind(issuer_kind)
+        except ValueError:
+            r.fail(
+                "issuer_kind must be government, utility or advocacy",
+                "issuer_kind 须为 government（政府）、utility（供电企业承诺）或 advocacy（倡议）",
+            )
     r.done()
     return Citation(**fields)
+
+
+MAX_LIMIT_DAYS = 10_000
+"""Longest time limit a rule or parameter may set, in days or working days (the longest in the
+rules is 45 days): with :data:`gridconnect.model.codec.DATE_MAX` it keeps every due date
+representable."""
 
 
 def _limit(value: Any, r: TableReader, slot: str) -> Limit | ParamRef:
@@ -170,7 +189,7 @@ def _limit(value: Any, r: TableReader, slot: str) -> Limit | ParamRef:
             key in units
             and isinstance(amount, int)
             and not isinstance(amount, bool)
-            and amount >= 0
+            and 0 <= amount <= MAX_LIMIT_DAYS
         ):
             return Limit(amount=amount, unit=LimitUnit(units[key]))
     r.fail(
@@ -294,6 +313,18 @@ def _parameter(
         value = v.get("value", (int, float, bool, str))
         if unit is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
             v.fail(f"a value in {unit} must be a number", f"以 {unit} 计的值须为数值")
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            if not (math.isfinite(value) and abs(value) <= MAX_NUMBER):
+                v.fail(
+                    "a number must be finite and at most 1e15 in size", "数值须有限且不超过 1e15"
+                )
+            if unit in ("working_day", "calendar_day", "day") and not (
+                0 <= value <= MAX_LIMIT_DAYS and float(value).is_integer()
+            ):
+                v.fail(
+                    f"a time limit is a whole number of days from 0 to {MAX_LIMIT_DAYS}",
+                    f"时限须为 0 至 {MAX_LIMIT_DAYS} 的整数天",
+                )
         start = v.get("effective_from", date)
         until = v.get("effective_until", date, required=False)
         if until is not None and until < start:
@@ -336,13 +367,26 @@ def parse_rules(data: Mapping[str, Any], source: str = "<data>") -> RuleSource:
     return RuleSource(jurisdiction=jurisdiction, rules=rules, parameters=parameters, source=source)
 
 
+MAX_RULES_BYTES = 4 << 20
+"""Largest rules file read (4 MiB; the largest shipped is under 100 KB)."""
+
+
 def load_rules_file(path: str | Path) -> RuleSource:
     """Read a TOML rules file; syntax and data errors name the file."""
+    from gridconnect.model.codec import read_bounded  # the one bounded reader of input files
+
     p = Path(path)
     try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise RuleDataError(f"cannot read: {error.strerror}", "无法读取文件", file=str(p)) from None
+        data = tomllib.loads(read_bounded(p, MAX_RULES_BYTES, what="rules file").decode("utf-8"))
+    except InputError as error:
+        (problem,) = error.problems
+        raise RuleDataError(problem.en, problem.zh, file=str(p)) from None
+    except (UnicodeDecodeError, RecursionError):
+        raise RuleDataError(
+            "not readable TOML (not UTF-8, or nested too deeply)",
+            "无法读取的 TOML（不是 UTF-8 或嵌套过深）",
+            file=str(p),
+        ) from None
     except tomllib.TOMLDecodeError as error:
         raise RuleDataError(
             f"not valid TOML: {error}", f"不是有效的 TOML：{error}", file=str(p)

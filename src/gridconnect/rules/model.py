@@ -19,6 +19,7 @@ from gridconnect.rules.conditions import TRUE, Condition, ParamRef
 __all__ = [
     "Citation",
     "Confidence",
+    "IssuerKind",
     "Limit",
     "LimitUnit",
     "Parameter",
@@ -37,11 +38,27 @@ class Confidence(enum.StrEnum):
     SOURCE_ARTICLE = "source-article"  # only the CSG Guangdong article this library starts from
 
 
+class IssuerKind(enum.StrEnum):
+    """Who says it: the kind of body whose text a citation is (who is bound by it)."""
+
+    GOVERNMENT = "government"
+    """A government regulation or plan (政府规章、规范性文件): binds the authorities it names."""
+    UTILITY = "utility"
+    """A utility's own service commitment (供电企业服务承诺): binds that utility, and applies only
+    where it is the serving utility (:attr:`Jurisdiction.utility
+    <gridconnect.rules.catalogue.Jurisdiction.utility>`)."""
+    ADVOCACY = "advocacy"
+    """What a utility urges others (a local government) to adopt (倡议、推动): not binding on
+    anyone; rules resting on it state what is sought, not what is in force."""
+
+
 @attrs.frozen(kw_only=True)
 class Text:
     """Bilingual text."""
 
+    #: The English text.
     en: str
+    #: The Chinese text.
     zh: str
 
     def __str__(self) -> str:
@@ -52,24 +69,42 @@ class Text:
 class Citation:
     """Where a rule or a parameter value comes from."""
 
+    #: The title of the source, as issued.
     title: str
+    #: Who issued it.
     issuer: str
+    #: How sure the project is of the text: read in the primary source, reported by the
+    #: press, or known from the source article only.
     confidence: Confidence
-    number: str | None = None  # 文号, e.g. 穗工信函〔2019〕814号
+    #: The document number (文号), e.g. 穗工信函〔2019〕814号.
+    number: str | None = None
+    #: The article or section cited.
     article: str | None = None
+    #: The date it was issued.
     date: date | None = None
+    #: Where it can be read.
     url: str | None = None
+    #: The words the rule rests on, quoted.
     quote: str | None = None
-    note: str | None = None  # e.g. "[P] draft for comments; final text not retrieved"
+    #: A remark on the source, e.g. "[P] draft for comments; final text not retrieved".
+    note: str | None = None
+    #: Who says it: government, utility commitment or advocacy (None: not stated).
+    issuer_kind: IssuerKind | None = None
 
     def short(self) -> str:
+        """The number (or title) and article, with the confidence and, when stated, the
+        issuer kind: ``穗工信函〔2019〕814号 [primary; government]``."""
         parts = [self.number or self.title]
         if self.article:
             parts.append(self.article)
-        return " ".join(parts) + f" [{self.confidence.value}]"
+        kind = f"; {self.issuer_kind.value}" if self.issuer_kind is not None else ""
+        return " ".join(parts) + f" [{self.confidence.value}{kind}]"
 
 
 class LimitUnit(enum.StrEnum):
+    """The unit of a time limit: working days (工作日), calendar days (自然日), or days (天)
+    where the source does not say which."""
+
     WORKING_DAY = "working_day"  # 工作日
     CALENDAR_DAY = "calendar_day"  # 自然日
     DAY = "day"  # 天: the source does not say which; counted as calendar days, the stricter
@@ -79,11 +114,14 @@ class LimitUnit(enum.StrEnum):
 class Limit:
     """A time limit: an amount of days in a unit."""
 
+    #: The number of days.
     amount: int
+    #: Working days (the default), calendar days, or days the source leaves open.
     unit: LimitUnit = LimitUnit.WORKING_DAY
 
     def __str__(self) -> str:
-        return f"{self.amount} {self.unit.value.replace('_', ' ')}s"
+        plural = "" if self.amount == 1 else "s"  # 1 working day, 2 working days
+        return f"{self.amount} {self.unit.value.replace('_', ' ')}{plural}"
 
 
 Value: TypeAlias = str | int | bool | Limit | Text

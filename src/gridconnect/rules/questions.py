@@ -61,14 +61,21 @@ ASKS: Mapping[str, Ask] = {
 class Question:
     """A fact whose value could change the decision, and how to ask for it."""
 
-    path: str  # the application field to fill in
-    schema: Mapping[str, Any]  # JSON Schema of the answer
+    #: The application field to fill in, dotted (``applicant.ownership``).
+    path: str
+    #: A JSON Schema of the answer.
+    schema: Mapping[str, Any]
+    #: The question to ask, in Chinese and English.
     prompt: Text
-    facts: tuple[str, ...]  # the unknown facts it settles
-    slots: tuple[str, ...]  # the undetermined slots that wait on it
-    rules: tuple[str, ...]  # the rules whose condition waits on it
+    #: The unknown facts it settles.
+    facts: tuple[str, ...]
+    #: The undetermined slots that wait on it.
+    slots: tuple[str, ...]
+    #: The rules whose condition waits on it.
+    rules: tuple[str, ...]
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON form, as in a decision's ``questions``."""
         return {
             "path": self.path,
             "schema": dict(self.schema),

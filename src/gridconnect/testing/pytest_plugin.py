@@ -1,11 +1,22 @@
-"""pytest plugin: collects scenario files (``scenarios/*.toml``) as tests.
+"""pytest plugin: collects scenario files as tests where a project asks for it.
 
-Installed with gridconnect (entry point ``pytest11``), so a plugin package's test suite only
-needs a ``scenarios`` folder.
+Installed with gridconnect (entry point ``pytest11``), it collects nothing until a project opts
+in, so installing gridconnect never turns someone else's ``scenarios/*.toml`` into tests. Opt in
+with the ``gridconnect_scenarios`` setting: the folders (relative to the project root, glob
+patterns allowed) whose ``*.toml`` files are scenario files. In ``pyproject.toml``::
+
+    [tool.pytest.ini_options]
+    gridconnect_scenarios = ["tests/scenarios"]
+
+Each scenario is a test item; a file naming a ``plugin`` also gets a conformance item
+(:mod:`gridconnect.testing.conformance`), which tries ``gridconnect_conformance_examples``
+generated applications per check (200 unless set; ``-o gridconnect_conformance_examples=50`` on
+the command line for a quick run).
 """
 
 from __future__ import annotations
 
+import fnmatch
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,11 +31,46 @@ from gridconnect.testing.scenarios import (
     check_scenario,
     load_scenarios,
     scenario_plugin,
+    scenario_registry,
 )
+
+SETTING = "gridconnect_scenarios"
+EXAMPLES = "gridconnect_conformance_examples"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addini(
+        SETTING,
+        type="args",
+        default=[],
+        help="gridconnect: folders (relative to the root, glob patterns allowed) whose *.toml "
+        "files are scenario files to collect as tests; nothing is collected without it.",
+    )
+    parser.addini(
+        EXAMPLES,
+        type="string",
+        default="200",
+        help="gridconnect: generated applications the conformance kit tries per check.",
+    )
+
+
+def _examples(config: pytest.Config) -> int:
+    return int(config.getini(EXAMPLES))
+
+
+def _opted_in(config: pytest.Config, folder: Path) -> bool:
+    patterns: list[str] = config.getini(SETTING)
+    if not patterns:
+        return False
+    try:
+        relative = folder.resolve().relative_to(config.rootpath.resolve()).as_posix()
+    except ValueError:
+        return False
+    return any(fnmatch.fnmatchcase(relative, p.strip("/")) for p in patterns)
 
 
 def pytest_collect_file(parent: pytest.Collector, file_path: Path) -> pytest.Collector | None:
-    if file_path.suffix == ".toml" and file_path.parent.name == "scenarios":
+    if file_path.suffix == ".toml" and _opted_in(parent.config, file_path.parent):
         return ScenarioFile.from_parent(parent, path=file_path)
     return None
 
@@ -41,14 +87,15 @@ class ScenarioFile(pytest.File):
 
 
 class ConformanceItem(pytest.Item):
-    """The conformance kit, run for the plugin a scenario file names (``conformance = "x"``)."""
+    """The conformance kit, run for the plugin a scenario file names (``plugin = "x"``)."""
 
     def __init__(self, *, plugin: str, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.plugin = plugin
 
     def runtest(self) -> None:
-        assert_conformance(self.plugin, registry=default_registry().only(self.plugin))
+        registry = scenario_registry(self.plugin, default_registry())
+        assert_conformance(self.plugin, registry=registry, examples=_examples(self.config))
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         return str(excinfo.value)
@@ -64,8 +111,7 @@ class ScenarioItem(pytest.Item):
         self.plugin = plugin
 
     def runtest(self) -> None:
-        registry = default_registry()
-        check_scenario(self.scenario, registry.only(self.plugin) if self.plugin else registry)
+        check_scenario(self.scenario, scenario_registry(self.plugin, default_registry()))
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         if isinstance(excinfo.value, ScenarioMismatchError):

@@ -40,7 +40,8 @@ def _cite(c: Citation) -> str:
     cited = ", ".join(parts)
     if c.url:
         cited = f"[{cited}]({c.url})"
-    return f"{cited} — `{c.confidence.value}`"
+    kind = f", `{c.issuer_kind.value}`" if c.issuer_kind is not None else ""
+    return f"{cited} — `{c.confidence.value}`{kind}"
 
 
 def render_listing(sources: Iterable[RuleSource]) -> str:

@@ -4,8 +4,9 @@ A scenario file (``scenarios/*.toml`` in a plugin's test folder) lists cases: an
 (a path relative to the file, or an inline table), an optional as-of date and engine, and the
 conclusions expected. Slots not listed are not checked; ``absent`` says a slot must stay
 undecided; ``undetermined`` lists exactly the slots that must wait on unknown facts, and
-``questions`` exactly the application fields the decision must ask for (both default to none
-being checked)::
+``questions`` exactly the application fields the decision must ask for, ``warnings`` exactly
+the decision's warnings as ``kind:source`` (``before_coverage:guangzhou``; all three default to
+none being checked)::
 
     [[scenario]]
     name = "Guangzhou: 180 kW small enterprise is low voltage and 三零"
@@ -13,14 +14,22 @@ being checked)::
     expect = { track = "three_zero", supply = "low_voltage", "stage.whole_process" = { days = 7 } }
     absent = ["approval.mode"]
 
-The pytest plugin of :mod:`gridconnect.testing.pytest_plugin` collects these files as tests. A
-top-level ``plugin = "guangzhou"`` evaluates the file's scenarios with that plugin and the plugins
-it builds on only (so installing another city changes nothing), and also runs the conformance
-kit (:mod:`gridconnect.testing.conformance`) on it.
+The pytest plugin of :mod:`gridconnect.testing.pytest_plugin` collects these files as tests
+where a project opts in (``gridconnect_scenarios`` in its pytest settings). A top-level
+``plugin = "guangzhou"`` evaluates the file's scenarios with that plugin and the plugins it
+builds on only (so installing another city changes nothing), and also runs the conformance kit
+(:mod:`gridconnect.testing.conformance`) on it; a plugin that is not loaded is an error, not a
+pass.
+
+Every slot a scenario names (in ``expect``, ``absent`` and ``undetermined``) is checked against
+the slot vocabulary (:mod:`gridconnect.rules.slots`) when the file is read, and so is every
+expected value: a misspelt slot or value is an error that suggests the nearest correct one
+(``suply`` → did you mean ``supply``?), never a silent mismatch.
 """
 
 from __future__ import annotations
 
+import difflib
 import json
 import tomllib
 from collections.abc import Iterator, Mapping
@@ -36,6 +45,7 @@ from gridconnect.errors import RuleDataError
 from gridconnect.model.application import Application
 from gridconnect.model.codec import load_file, structure
 from gridconnect.registry import Registry
+from gridconnect.rules.slots import SLOT_FAMILIES, SLOTS, slot_type
 
 __all__ = [
     "Scenario",
@@ -43,7 +53,25 @@ __all__ = [
     "check_scenario",
     "load_scenarios",
     "scenario_plugin",
+    "scenario_registry",
+    "slot_problems",
 ]
+
+_CASE_KEYS = frozenset(
+    {
+        "name",
+        "application",
+        "as_of",
+        "engine",
+        "expect",
+        "absent",
+        "trace_includes",
+        "bundle",
+        "undetermined",
+        "questions",
+        "warnings",
+    }
+)
 
 _LIMIT_KEYS = {"working_days": "working_day", "calendar_days": "calendar_day", "days": "day"}
 
@@ -61,6 +89,7 @@ class Scenario:
     bundle: Mapping[str, Any] = attrs.field(factory=dict)
     undetermined: tuple[str, ...] | None = None
     questions: tuple[str, ...] | None = None
+    warnings: tuple[str, ...] | None = None
 
 
 class ScenarioMismatchError(AssertionError):
@@ -90,28 +119,106 @@ def scenario_plugin(path: str | Path) -> str | None:
     return target if isinstance(target, str) else None
 
 
+def scenario_registry(plugin: str | None, registry: Registry) -> Registry:
+    """The registry a file's scenarios run with: ``plugin`` and what it builds on, or all of
+    ``registry`` when no plugin is named. A plugin that is not loaded raises
+    :class:`ScenarioMismatchError` naming the plugins that are (and a failed plugin's error)."""
+    if plugin is None:
+        return registry
+    if any(p.name == plugin for p in registry.plugins):
+        return registry.only(plugin)
+    failed = [str(e) for e in registry.errors if e.plugin == plugin]
+    if failed:
+        raise ScenarioMismatchError("\n".join(failed))
+    names = [p.name for p in registry.plugins]
+    near = difflib.get_close_matches(plugin, names, n=1)
+    hint = f"; did you mean {near[0]!r}?" if near else ""
+    raise ScenarioMismatchError(
+        f"plugin {plugin!r} is not loaded{hint} (loaded: {', '.join(names)}); install it, or "
+        "load it with GRIDCONNECT_PLUGINS=module:attribute / 插件未加载"
+    )
+
+
+def _slot_names() -> list[str]:
+    return [*SLOTS, *(f"{family}." for family in SLOT_FAMILIES)]
+
+
+def _did_you_mean(word: str, choices: list[str]) -> str:
+    near = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return f"; did you mean {near[0]!r}?" if near else ""
+
+
+def slot_problems(slot: str, value: Any = None, *, check_value: bool = True) -> list[str]:
+    """What is wrong with a slot a scenario names, and with the value it expects (an empty
+    list when both are in the vocabulary of :mod:`gridconnect.rules.slots`).
+
+    >>> slot_problems("suply")
+    ["unknown slot 'suply'; did you mean 'supply'?"]
+    >>> slot_problems("supply", "low_votage")
+    ["supply: 'low_votage' is not one of high_voltage, low_voltage; did you mean 'low_voltage'?"]
+    """
+    kind = slot_type(slot)
+    if kind is None:
+        return [f"unknown slot {slot!r}{_did_you_mean(slot, _slot_names())}"]
+    if not check_value:
+        return []
+    if kind.kind == "enum" and value not in kind.values:
+        values = sorted(kind.values)
+        hint = _did_you_mean(str(value), values)
+        return [f"{slot}: {value!r} is not one of {', '.join(values)}{hint}"]
+    if kind.kind == "bool" and not isinstance(value, bool):
+        return [f"{slot}: expected true or false, not {value!r}"]
+    if kind.kind == "int" and (isinstance(value, bool) or not isinstance(value, int)):
+        return [f"{slot}: expected a whole number, not {value!r}"]
+    if kind.kind == "limit" and not (isinstance(value, dict) and set(value) == {"amount", "unit"}):
+        return [
+            f"{slot}: expected a time limit such as {{ working_days = 5 }}, "
+            f"{{ calendar_days = 3 }} or {{ days = 3 }}, not {value!r}"
+        ]
+    return []
+
+
 def load_scenarios(path: str | Path) -> Iterator[Scenario]:
     """Read every scenario of a file; bad files raise RuleDataError naming the file."""
     p = Path(path)
     data = _read(p)
+    unknown_top = set(data) - {"plugin", "scenario"}
+    if unknown_top:
+        key = sorted(unknown_top)[0]
+        hint = _did_you_mean(key, ["plugin", "scenario"])
+        raise RuleDataError(
+            f"unknown top-level key(s) {sorted(unknown_top)}{hint}",
+            f"未知的顶层键 {sorted(unknown_top)}",
+            file=str(p),
+        )
     for i, case in enumerate(data.get("scenario", [])):
         name = case.get("name", f"scenario {i}")
-        unknown = set(case) - {
-            "name",
-            "application",
-            "as_of",
-            "engine",
-            "expect",
-            "absent",
-            "trace_includes",
-            "bundle",
-            "undetermined",
-            "questions",
-        }
+        unknown = set(case) - _CASE_KEYS
         if unknown:
+            hint = _did_you_mean(sorted(unknown)[0], sorted(_CASE_KEYS))
             raise RuleDataError(
-                f"unknown key(s) {sorted(unknown)}",
+                f"unknown key(s) {sorted(unknown)}{hint}",
                 f"未知的键 {sorted(unknown)}",
+                file=str(p),
+                rule=name,
+            )
+        problems = [
+            *(
+                q
+                for slot, want in case.get("expect", {}).items()
+                for q in slot_problems(slot, _expected(want))
+            ),
+            *(q for slot in case.get("absent", ()) for q in slot_problems(slot, check_value=False)),
+            *(
+                q
+                for slot in case.get("undetermined", None) or ()
+                for q in slot_problems(slot, check_value=False)
+            ),
+        ]
+        if problems:
+            raise RuleDataError(
+                "; ".join(problems),
+                "场景中的结论名或取值不在词表中：" + "；".join(problems),
                 file=str(p),
                 rule=name,
             )
@@ -141,6 +248,7 @@ def load_scenarios(path: str | Path) -> Iterator[Scenario]:
             trace_includes=tuple(case.get("trace_includes", ())),
             undetermined=_names(case, "undetermined"),
             questions=_names(case, "questions"),
+            warnings=_names(case, "warnings"),
         )
 
 
@@ -196,6 +304,12 @@ def check_scenario(scenario: Scenario, registry: Registry | None = None) -> Deci
         if got_paths != scenario.questions:
             problems.append(
                 f"questions: expected {list(scenario.questions)}, got {list(got_paths)}"
+            )
+    if scenario.warnings is not None:
+        got_warnings = tuple(sorted(f"{w.kind}:{w.source}" for w in decision.warnings))
+        if got_warnings != scenario.warnings:
+            problems.append(
+                f"warnings: expected {list(scenario.warnings)}, got {list(got_warnings)}"
             )
     matched = {t.rule for t in decision.trace if t.outcome != "unknown"}
     for rule in scenario.trace_includes:

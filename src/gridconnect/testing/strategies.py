@@ -285,8 +285,9 @@ def _applications(
     draw: st.DrawFn,
     divisions: Iterable[str | DivisionCode] | None,
     applied_on: st.SearchStrategy[date],
+    capacity_strategy: st.SearchStrategy[Capacity] | None = None,
 ) -> Application:
-    capacity = draw(capacities())
+    capacity = draw(capacity_strategy if capacity_strategy is not None else capacities())
     # With kVA the power factor is given about half the time (it is needed to compare with kW).
     if capacity.unit is CapacityUnit.KVA:
         power_factor = draw(power_factors()) if draw(st.booleans()) else None
@@ -320,11 +321,13 @@ def _applications(
 def applications(
     divisions: Iterable[str | DivisionCode] | None = None,
     applied_on: st.SearchStrategy[date] | None = None,
+    capacity: st.SearchStrategy[Capacity] | None = None,
 ) -> st.SearchStrategy[Application]:
     """Valid applications.
 
     ``divisions`` restricts the site to the given division codes; ``applied_on`` is a strategy
-    for the application date (by default any day in 2020-2026).
+    for the application date (by default any day in 2020-2026); ``capacity`` one for the
+    requested capacity (by default :func:`capacities`).
     """
     dates = (
         applied_on
@@ -332,4 +335,4 @@ def applications(
         else st.dates(min_value=date(2020, 1, 1), max_value=date(2026, 12, 31))
     )
     codes = None if divisions is None else tuple(divisions)
-    return _applications(codes, dates)
+    return _applications(codes, dates, capacity)

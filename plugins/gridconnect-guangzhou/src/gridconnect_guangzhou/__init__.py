@@ -7,7 +7,7 @@ from datetime import date
 from gridconnect.bundle import FieldSpec, UtilityRequirement
 from gridconnect.model.enums import Utility
 from gridconnect.plugin import PackagedRules, jurisdiction
-from gridconnect.rules.model import Citation, Confidence, Text
+from gridconnect.rules.model import Citation, Confidence, IssuerKind, Text
 
 __all__ = ["plugin"]
 
@@ -32,8 +32,11 @@ _ARTICLE_HUANGPU = Citation(
     title="南方电网：打造更具吸引力的用电营商环境",
     issuer="广东电网有限责任公司",
     confidence=Confidence.SOURCE_ARTICLE,
-    quote="以黄埔区为试点打造一体化“电水气热网”线上联合服务平台……满足“一个平台”“一套资料”"
-    "“一张表单”“一键确认”，即可享受电水气热网五大业务“一次办”",
+    issuer_kind=IssuerKind.UTILITY,
+    note="Paraphrase, not a quote (the article's wording is not recorded in the sources page): "
+    "Huangpu is the pilot of an integrated 电水气热网 online joint service platform: one platform, "
+    "one set of documents, one form, one-click confirmation, and the five services handled at "
+    "once (一次办). In force from 2022-03-11, the article's date (Sources §2.0).",
 )
 _FIELD_NOTE = (
     "The sources name no fields or documents per utility (only 一套资料, one set of documents); "
@@ -67,7 +70,10 @@ _PLATFORM = Text(
 
 
 def _offer(code: str, utility: Utility, citation: Citation) -> UtilityRequirement:
+    # A source-article service has no date of its own: it takes the article's (Sources §2.0).
+    start = date(2022, 3, 11) if citation.date is None else None
     return UtilityRequirement(
+        effective_from=start,
         jurisdiction=code,
         utility=utility,
         offered=True,

@@ -1,4 +1,5 @@
-"""One city's getting-electricity rules. Declare the jurisdiction here; write rules in TOML."""
+"""The getting-electricity rules of 清远市 (Qingyuan). Declare the jurisdiction here; write the
+rules in ``rules.toml``."""
 
 from __future__ import annotations
 
