@@ -13,8 +13,10 @@ $(VENV)/.installed: pyproject.toml $(PLUGINS)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]' $(addprefix -e ,$(PLUGIN_DIRS))
-	# the browser tests of gridconnect serve: Debian's chromium and its driver
-	test -x /usr/bin/chromedriver || (apt-get update -qq && apt-get install -y -qq chromium chromium-driver)
+	# the browser tests (serve's page, the HTML decision): Debian's chromium, its driver and a
+	# Chinese font, without which the screenshots show empty boxes for every hanzi
+	test -x /usr/bin/chromedriver -a -d /usr/share/fonts/truetype/wqy || \
+	  (apt-get update -qq && apt-get install -y -qq chromium chromium-driver fonts-wqy-microhei)
 	touch $@
 
 demo: $(VENV)/.installed

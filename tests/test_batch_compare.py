@@ -45,6 +45,7 @@ effective_from = 2021-05-21
 exception_to = ["guangzhou.track.three_zero_small_micro_200kw"]
 when = { and = [
   { fact = "applicant.kind", eq = "small_micro_enterprise" },
+  { fact = "service", in = ["new_connection", "capacity_increase"] },
   { fact = "capacity.kw", le = { param = "guangzhou.what_if_cap_kw" } },
   { or = [ { fact = "voltage.requested_class", eq = "low" }, { fact = "voltage.requested", present = false } ] },
 ] }
@@ -100,6 +101,7 @@ def test_compare_finds_exactly_the_changes_when_a_rule_parameter_is_changed_in_a
     for app_id in expected:
         app = structure(by_id[app_id], Application)
         assert app.applicant.kind.value == "small_micro_enterprise"
+        assert app.service.value in ("new_connection", "capacity_increase")
         assert Decimal(200) < app.capacity.kilowatts(app.power_factor) <= Decimal(250)
     assert result.slot_changes("track")
     assert all(after == '"three_zero"' for _, after in result.slot_changes("track"))
@@ -117,7 +119,14 @@ def test_compare_with_a_parameter_value_changes_exactly_the_applications_between
         app = structure(data, Application)
         low = app.voltage is None or app.voltage.is_low
         kw = app.capacity.kilowatts(app.power_factor)
-        if app.applicant.kind.value != "resident" and low and Decimal(160) < kw <= Decimal(200):
+        # the caps decide supply only for a new connection or a capacity increase (新装/增容)
+        new = app.service.value in ("new_connection", "capacity_increase")
+        if (
+            app.applicant.kind.value != "resident"
+            and new
+            and low
+            and Decimal(160) < kw <= Decimal(200)
+        ):
             expected.add(app.id)
     assert changed == expected
     assert result.changed == len(expected) > 0

@@ -273,7 +273,7 @@ def test_track_ingest_status_and_report(tmp_path: Path) -> None:
     assert code == 0
     assert json.loads(out)["new"] == 0
 
-    code, out, _ = run("track", "report", "--store", store, "--as-of", "2025-04-15")
+    code, out, _ = run("track", "report", "--store", store, "--as-of", "2025-04-15", "--lang", "en")
     assert code == 0
     assert "7 application(s), 3 project(s), 5 rejected event(s)" in out
     assert (

@@ -185,7 +185,8 @@ def test_guangzhou_ships_its_proactive_rules_through_the_hook() -> None:
         assert rule.jurisdiction == "440100"
         assert rule.citation.confidence is Confidence.SOURCE_ARTICLE
         # what the article says, as a paraphrase: its wording is not in the sources page
-        assert rule.citation.note and rule.citation.note.startswith("Paraphrase")
+        assert rule.citation.note
+        assert rule.citation.note.startswith("Paraphrase")
         assert not rule.transition  # the national rules move the project; these add actions
     assert by_id["guangzhou.proactive.open_case"].on is EventKind.LAND_USE_PERMIT
 

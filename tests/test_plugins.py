@@ -473,3 +473,20 @@ def test_a_plugin_that_builds_on_a_failed_plugin_is_set_aside_naming_it() -> Non
 class InvalidCity(Defines):
     def __init__(self) -> None:
         super().__init__("441800", "440099")
+
+
+def test_a_plugin_method_without_the_hookimpl_marker_is_still_a_hook() -> None:
+    """The ``gridconnect_`` prefix is the contract (as ``pytest_`` is for pytest): pluggy alone
+    would register such a plugin with no hook, and its rules would silently go missing."""
+
+    class Undecorated:
+        def gridconnect_jurisdictions(self) -> list[Jurisdiction]:
+            return [jurisdiction("469999", "测试市", "Test City", "testcity", parent="CN")]
+
+        def helper(self) -> None:  # not a hook: no prefix
+            """Not called."""
+
+    reg = Registry(entry_points=False, environment=False, plugins=[("undecorated", Undecorated())])
+    assert "469999" in reg.catalogue.jurisdictions
+    impls = reg.pm.hook.gridconnect_jurisdictions.get_hookimpls()
+    assert any(i.plugin_name == "undecorated" for i in impls)

@@ -181,8 +181,9 @@ def test_a_kva_application_is_not_compared_with_kw_silently_it_is_asked_for(
     )
     decision = evaluate(app, engine="reference", registry=reg)
     assert "approval.parallel" not in decision.conclusions
-    assert decision.undetermined == {"approval.parallel": ("fs.cap",)}
-    assert decision.supply == "low_voltage"  # what does not read the capacity is decided
+    assert decision.undetermined["approval.parallel"] == ("fs.cap",)
+    # what does not read the capacity is decided
+    assert decision.value("investment_boundary") == "building_zone_red_line"
     assert [q.path for q in decision.questions] == ["power_factor"]
 
 

@@ -97,7 +97,10 @@ def cli(
     """Getting-electricity (获得电力) rules: validate and evaluate applications for grid
     connection, inspect rules and plugins, count working days."""
     ctx.ensure_object(dict).update(
-        rules=tuple(rules), modules=tuple(modules), disable=tuple(disable), allow_broken=allow_broken
+        rules=tuple(rules),
+        modules=tuple(modules),
+        disable=tuple(disable),
+        allow_broken=allow_broken,
     )
 
 

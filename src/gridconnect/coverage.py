@@ -72,7 +72,7 @@ def _before_coverage(
 ) -> list[DecisionWarning]:
     found: list[DecisionWarning] = []
     for j in chain:
-        starts = [r.effective_from for r in catalogue.rules if r.jurisdiction == j.code]
+        starts = [r.effective_from for r in catalogue.rules_of(j.code)]
         if not starts or as_of >= min(starts):
             continue
         first = min(starts).isoformat()
@@ -97,9 +97,7 @@ def _utility_not_serving(
     found: list[DecisionWarning] = []
     for j in chain:
         left = [
-            r
-            for r in catalogue.rules
-            if r.jurisdiction == j.code and r.in_force(as_of) and not_serving(r, chain)
+            r for r in catalogue.rules_of(j.code) if r.in_force(as_of) and not_serving(r, chain)
         ]
         if not left:
             continue

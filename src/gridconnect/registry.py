@@ -110,6 +110,30 @@ def _import_object(spec: str) -> object:
     return getattr(module, attribute) if attribute else module
 
 
+class _PluginManager(pluggy.PluginManager):
+    """Accepts a ``gridconnect_*`` method without the :data:`hookimpl` marker.
+
+    Plugins written before hooks went through pluggy name their methods and nothing more; pluggy
+    alone would register them with no hook, so the plugin would silently contribute nothing (as
+    pytest does for ``pytest_*``, the prefix is the contract).
+    """
+
+    def parse_hookimpl_opts(self, plugin: object, name: str) -> pluggy.HookimplOpts | None:
+        opts = super().parse_hookimpl_opts(plugin, name)
+        if opts is None and name.startswith(f"{hookspecs.PROJECT}_"):
+            method = getattr(plugin, name, None)
+            if callable(method):
+                return pluggy.HookimplOpts(
+                    wrapper=False,
+                    hookwrapper=False,
+                    optionalhook=False,
+                    tryfirst=False,
+                    trylast=False,
+                    specname=None,
+                )
+        return opts
+
+
 class Registry:
     """The plugin manager and the catalogue built from every plugin that loaded cleanly.
 
@@ -134,7 +158,7 @@ class Registry:
         environment: bool = True,
         allow_broken: bool = False,
     ) -> None:
-        self.pm = pluggy.PluginManager(hookspecs.PROJECT)
+        self.pm = _PluginManager(hookspecs.PROJECT)
         self.pm.add_hookspecs(hookspecs)
         if environment and os.environ.get("GRIDCONNECT_TRACE_HOOKS"):
             self.pm.trace.root.setwriter(sys.stderr.write)

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 import click
 
-from gridconnect._cli_support import ENGINE, FORMAT, guarded, parse_date
+from gridconnect._cli_support import ENGINE, FORMAT, LANG, guarded, parse_date
 
 __all__ = ["batch", "compare_cmd", "corpus"]
 
@@ -255,13 +255,7 @@ def _scenario_options(side: str) -> Callable[[F], F]:
     help="Application ids shown per kind of change.",
 )
 @FORMAT
-@click.option(
-    "--lang",
-    type=click.Choice(["zh", "en"]),
-    default="zh",
-    show_default=True,
-    help="Language of the text report.",
-)
+@LANG
 @guarded()
 def compare_cmd(
     source: str,

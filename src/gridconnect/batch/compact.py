@@ -133,8 +133,10 @@ def read_decisions(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
     Decision.to_dict())``. Raises :class:`~gridconnect.errors.InputError` located at the file's
     line for a line that is not JSON or refers to a rule set not written before it.
 
-    >>> for line, decision in read_decisions("decisions.jsonl"):  # doctest: +SKIP
-    ...     print(line, decision["conclusions"]["track"]["value"])
+    For example (``gridconnect batch --compact`` wrote ``decisions.jsonl``)::
+
+        for line, decision in read_decisions("decisions.jsonl"):
+            print(line, decision["conclusions"]["track"]["value"])
     """
     path = Path(path)
     rule_sets: dict[str, Mapping[str, Any]] = {}

@@ -270,6 +270,7 @@ def compare(
 
 # -- the public statement -------------------------------------------------------------------------
 
+
 def _value(text: str | None, lang: str, slot: str = "") -> str:
     zh = lang == "zh"
     if text is None:

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 import click
 
-from gridconnect._cli_support import ENGINE, FORMAT, emit, guarded, parse_date, registry_of
+from gridconnect._cli_support import ENGINE, FORMAT, LANG, emit, guarded, parse_date, registry_of
 from gridconnect.errors import InputError, Problem, shown
 from gridconnect.lifecycle.clock import STAGE_TITLES, StageClock
 from gridconnect.lifecycle.events import bounded_lines, read_events
@@ -258,13 +258,7 @@ def status_of(
 )
 @ENGINE
 @FORMAT
-@click.option(
-    "--lang",
-    type=click.Choice(["zh", "en"]),
-    default="en",
-    show_default=True,
-    help="Language of the text output.",
-)
+@LANG
 @click.pass_context
 @_guarded
 def status(
@@ -351,13 +345,7 @@ def _report_lines(report: Report, lang: str) -> list[str]:
 @AS_OF
 @ENGINE
 @FORMAT
-@click.option(
-    "--lang",
-    type=click.Choice(["zh", "en"]),
-    default="en",
-    show_default=True,
-    help="Language of the text output.",
-)
+@LANG
 @click.pass_context
 @_guarded
 def report(

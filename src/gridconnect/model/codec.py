@@ -31,6 +31,7 @@ __all__ = [
     "MAX_INPUT_BYTES",
     "MAX_NUMBER_CHARS",
     "check_date",
+    "check_depth",
     "check_number",
     "converter",
     "dumps",
@@ -394,18 +395,19 @@ converter: cattrs.Converter = _build_converter()
 """The converter behind :func:`structure` and :func:`unstructure`; plugins may register hooks."""
 
 
-def _check_depth(value: Any, source: str | None) -> None:
+def check_depth(value: Any, source: str | None, max_depth: int = MAX_DEPTH) -> None:
+    """Refuse a parsed JSON value nested deeper than ``max_depth`` (a located error)."""
     stack: list[tuple[Any, int]] = [(value, 1)]
     while stack:
         item, depth = stack.pop()
         if isinstance(item, dict | list):
-            if depth > MAX_DEPTH:
+            if depth > max_depth:
                 raise InputError(
                     [
                         Problem(
                             path="$",
-                            en=f"nested deeper than {MAX_DEPTH} levels",
-                            zh=f"嵌套超过 {MAX_DEPTH} 层",
+                            en=f"nested deeper than {max_depth} levels",
+                            zh=f"嵌套超过 {max_depth} 层",
                         )
                     ],
                     source=source,
@@ -428,7 +430,7 @@ def structure(data: Any, cls: type[T], *, source: str | None = None) -> T:
       - $.value: must be a positive number / 须为正数
       - $.unit: must be one of: kW, kVA / 须为以下之一：kW, kVA
     """
-    _check_depth(data, source)
+    check_depth(data, source)
     try:
         return converter.structure(data, cls)
     except Exception as error:  # every failure below becomes a located problem

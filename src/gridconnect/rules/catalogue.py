@@ -20,6 +20,7 @@ the dates one of its versions is in force, every rule reading the parameter uses
 
 from __future__ import annotations
 
+import functools
 import graphlib
 import itertools
 import threading
@@ -389,6 +390,18 @@ class Catalogue:
         self.cache_size = rulebook_cache_size()
         """Most rulebooks (distinct rule sets in force) kept compiled at once."""
         self._lock = threading.Lock()
+
+    @functools.cached_property
+    def _rules_by_jurisdiction(self) -> dict[str, tuple[Rule, ...]]:
+        grouped: dict[str, list[Rule]] = {}
+        for r in self.rules:
+            grouped.setdefault(r.jurisdiction, []).append(r)
+        return {code: tuple(rules) for code, rules in grouped.items()}
+
+    def rules_of(self, jurisdiction: str) -> tuple[Rule, ...]:
+        """The rules a jurisdiction (by code) contributes itself, in catalogue order (indexed
+        once, so per-decision questions such as coverage do not scan every rule)."""
+        return self._rules_by_jurisdiction.get(jurisdiction, ())
 
     # -- checks -----------------------------------------------------------------------------
 

@@ -14,8 +14,9 @@ from typing import Any
 
 from gridconnect._cli_support import json_text
 from gridconnect.api import evaluate, get_engine, plan_for
-from gridconnect.errors import GridconnectError, InputError, Problem
+from gridconnect.errors import GridconnectError
 from gridconnect.interview import apply_answer, pending
+from gridconnect.model import codec
 from gridconnect.model.application import Application
 from gridconnect.model.codec import MAX_DEPTH, loads, structure
 from gridconnect.registry import Registry
@@ -72,23 +73,7 @@ def check_depth(body: bytes, max_depth: int) -> None:
         data = json.loads(body)
     except (ValueError, RecursionError):
         return  # the codec reports the syntax error, located
-    stack: list[tuple[Any, int]] = [(data, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, dict | list):
-            if depth > max_depth:
-                raise InputError(
-                    [
-                        Problem(
-                            path="$",
-                            en=f"nested deeper than {max_depth} levels",
-                            zh=f"嵌套超过 {max_depth} 层",
-                        )
-                    ],
-                    source=SOURCE,
-                )
-            children = item.values() if isinstance(item, dict) else item
-            stack.extend((child, depth + 1) for child in children)
+    codec.check_depth(data, SOURCE, max_depth)
 
 
 def _answer(
