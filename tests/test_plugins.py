@@ -490,3 +490,32 @@ def test_a_plugin_method_without_the_hookimpl_marker_is_still_a_hook() -> None:
     assert "469999" in reg.catalogue.jurisdictions
     impls = reg.pm.hook.gridconnect_jurisdictions.get_hookimpls()
     assert any(i.plugin_name == "undecorated" for i in impls)
+
+
+class BadLabels(Defines):
+    def __init__(self, answer: object) -> None:
+        super().__init__("441800", "440000")
+        self.answer = answer
+
+    @hookimpl
+    def gridconnect_labels(self) -> object:
+        if isinstance(self.answer, Exception):
+            raise self.answer
+        return self.answer
+
+
+@pytest.mark.parametrize(
+    "answer", [RuntimeError("labels table missing"), ["not", "a", "mapping"], {"note.x": "bare"}]
+)
+def test_a_labels_hook_that_fails_is_a_failed_plugin_scoped_to_its_cities(answer: object) -> None:
+    registry = Registry(
+        plugins=[("badlabels", BadLabels(answer))], entry_points=False, environment=False
+    )
+    (error,) = [e for e in registry.errors if e.plugin == "badlabels"]
+    assert registry.failure_for("441800") is not None  # its city is an error, located
+    assert registry.failure_for("440106") is None  # Guangzhou is decided as before
+    assert error.en
+    assert error.zh
+    from gridconnect.rules.labels import labels_for
+
+    labels_for(registry)  # the vocabulary still builds, without the failed plugin's labels

@@ -51,6 +51,7 @@ from gridconnect.errors import GridconnectError, PluginError
 from gridconnect.model.identifiers import KNOWN_DIVISIONS
 from gridconnect.rules.catalogue import NATIONAL, Catalogue, Jurisdiction
 from gridconnect.rules.loader import RuleSource, load_rules_file
+from gridconnect.rules.model import Text
 
 if TYPE_CHECKING:
     from gridconnect.lifecycle.rules import LifecycleRule
@@ -72,6 +73,8 @@ class PluginInfo:
     document_kinds: tuple[DocumentKind, ...] = ()
     utility_requirements: tuple[UtilityRequirement, ...] = ()
     lifecycle_rules: tuple[LifecycleRule, ...] = ()
+    labels: tuple[tuple[str, Text], ...] = ()
+    """The zh/en labels it adds (``gridconnect_labels``), as (key, label) pairs."""
 
     @property
     def rule_count(self) -> int:
@@ -268,12 +271,20 @@ class Registry:
         from gridconnect.lifecycle.rules import LifecycleRule
 
         lifecycle = call("gridconnect_lifecycle_rules")
+        labels: list[tuple[str, Text]] = []
+        for answer in self._call(obj, "gridconnect_labels"):
+            if not isinstance(answer, Mapping):
+                raise TypeError(
+                    f"gridconnect_labels returned {type(answer).__name__}, expected a mapping"
+                )
+            labels += [(str(key), label) for key, label in answer.items()]
         for item, cls in (
             [(j, Jurisdiction) for j in jurisdictions]
             + [(s, RuleSource) for s in sources]
             + [(k, DocumentKind) for k in kinds]
             + [(u, UtilityRequirement) for u in utilities]
             + [(r, LifecycleRule) for r in lifecycle]
+            + [(label, Text) for _, label in labels]
         ):
             if not isinstance(item, cls):
                 raise TypeError(f"a hook returned {type(item).__name__}, expected {cls.__name__}")
@@ -286,6 +297,7 @@ class Registry:
             document_kinds=kinds,
             utility_requirements=utilities,
             lifecycle_rules=lifecycle,
+            labels=tuple(labels),
         )
 
     def _fail(
@@ -511,6 +523,12 @@ class Registry:
     def utility_requirements(self) -> tuple[UtilityRequirement, ...]:
         """What the loaded plugins say each other utility needs for a bundled request."""
         return tuple(u for p in self.plugins for u in p.utility_requirements)
+
+    @property
+    def plugin_labels(self) -> tuple[tuple[str, Text], ...]:
+        """The labels the loaded plugins add (``gridconnect_labels``), in plugin order; a
+        plugin whose hook fails or answers wrongly is a failed plugin like any other."""
+        return tuple(item for p in self.plugins for item in p.labels)
 
     @property
     def lifecycle_rules(self) -> tuple[LifecycleRule, ...]:

@@ -541,17 +541,12 @@ def labels_for(registry: Registry | None = None) -> Labels:
             return hit
     extra: dict[str, Text] = {}
     conflicts: list[str] = []
-    hook = getattr(registry.pm.hook, "gridconnect_labels", None)
-    if hook is not None:
-        for mapping in reversed(hook()):  # pluggy calls the last registered first
-            for key, label in (mapping or {}).items():
-                if not isinstance(label, Text):
-                    continue
-                known = extra.get(str(key)) or VOCABULARY.get(str(key))
-                if known is not None and known != label:
-                    conflicts.append(f"{key}: {known} / {label}")
-                    continue  # the first label stands: the core's, else the first plugin's
-                extra[str(key)] = label
+    for key, label in registry.plugin_labels:  # collected (and checked) when plugins load
+        known = extra.get(key) or VOCABULARY.get(key)
+        if known is not None and known != label:
+            conflicts.append(f"{key}: {known} / {label}")
+            continue  # the first label stands: the core's, else the first plugin's
+        extra[key] = label
     for kind in registry.document_kinds.values():
         extra.setdefault(f"document.{kind.id}", kind.name)
     for code, jurisdiction in registry.catalogue.jurisdictions.items():
