@@ -23,13 +23,13 @@ from importlib.metadata import version
 from pathlib import Path
 
 try:
-    import gridconnect.calendar  # noqa: F401
+    import gridconnect.decide.calendar  # noqa: F401
 except ImportError:  # running from a checkout without the package installed
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 import holidays
 
-from gridconnect.calendar import ChinaCalendar
+from gridconnect.decide.calendar import ChinaCalendar
 
 ONE_DAY = timedelta(days=1)
 FIRST_START = date(2025, 1, 1)

@@ -93,7 +93,7 @@ def _catalogue(n: int, rules: int = 10) -> Any:
 
 def run_rulesets(n: int, engine_name: str, rules: int = 10) -> list[float]:
     """RSS after each tenth of ``n`` distinct rule sets compiled and matched."""
-    from gridconnect.api import get_engine
+    from gridconnect.decide.evaluate import get_engine
 
     engine = get_engine(engine_name)
     catalogue = _catalogue(n, rules)
@@ -113,7 +113,7 @@ def run_rulesets(n: int, engine_name: str, rules: int = 10) -> list[float]:
 def run_registries(n: int, engine_name: str) -> list[float]:
     """RSS after each tenth of ``n`` registries built, used once and dropped."""
     import gridconnect
-    from gridconnect.registry import Registry
+    from gridconnect.plugins.registry import Registry
 
     app = gridconnect.load_application(_EXAMPLE)
     marks: list[float] = []

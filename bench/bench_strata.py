@@ -50,7 +50,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_engines import rate
 
 import gridconnect
-from gridconnect.api import get_engine, match_rulebook, rulebook_for
+from gridconnect.decide.evaluate import get_engine, match_rulebook, rulebook_for
 from gridconnect.engine.durable import _load
 from gridconnect.model import Application
 from gridconnect.model.application import AccessWorks, Capacity, RouteSegment
@@ -61,7 +61,7 @@ from gridconnect.model.enums import (
     LayingMethod,
     VoltageLevel,
 )
-from gridconnect.registry import Registry
+from gridconnect.plugins.registry import Registry
 from gridconnect.rules.catalogue import Jurisdiction, Rulebook
 from gridconnect.rules.conditions import parse_condition
 from gridconnect.rules.facts import SLOT_PREFIX, facts_of

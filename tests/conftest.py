@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from gridconnect.registry import Registry
+from gridconnect.plugins.registry import Registry
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples" / "applications").glob("*.json"))

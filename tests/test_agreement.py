@@ -22,13 +22,13 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from test_engine_durable import ORDERED, Chooser, condition
 
-from gridconnect.api import evaluate, rulebook_for
-from gridconnect.decision import Decision
+from gridconnect.decide.decision import Decision
+from gridconnect.decide.evaluate import evaluate, rulebook_for
 from gridconnect.engine import durable
 from gridconnect.errors import ConflictError
 from gridconnect.model import Application
 from gridconnect.model.enums import Ownership
-from gridconnect.registry import Registry
+from gridconnect.plugins.registry import Registry
 from gridconnect.rules.catalogue import Jurisdiction
 from gridconnect.rules.conditions import (
     TRUE,

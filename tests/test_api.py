@@ -27,10 +27,10 @@ from gridconnect import (
     Track,
 )
 from gridconnect.errors import RuleDataError
-from gridconnect.places import find_jurisdiction, zh_names
-from gridconnect.render import render_decision, render_explanation
+from gridconnect.output.text import render_decision, render_explanation
 from gridconnect.rules.catalogue import Catalogue, Jurisdiction
 from gridconnect.rules.model import Limit, LimitUnit, Text
+from gridconnect.rules.places import find_jurisdiction, zh_names
 from gridconnect.rules.slots import SLOTS
 
 ROOT = Path(__file__).resolve().parent.parent

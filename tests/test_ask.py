@@ -16,11 +16,12 @@ import pytest
 from click.testing import CliRunner, Result
 
 import gridconnect
-from gridconnect.cli import ask, cli
-from gridconnect.decision import Decision
+from gridconnect.cli import cli
+from gridconnect.decide.decision import Decision
 from gridconnect.errors import GridconnectError, InputError
 from gridconnect.interview import (
     apply_answer,
+    ask,
     describe_schema,
     next_question,
     parse_answer,

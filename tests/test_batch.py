@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 
-from gridconnect.api import evaluate
 from gridconnect.batch import Progress, Scenario, iter_corpus, run_batch, write_corpus
 from gridconnect.batch.formats import write_records
+from gridconnect.decide.evaluate import evaluate
 from gridconnect.model.application import Application
 from gridconnect.model.codec import MAX_INPUT_BYTES, loads
 

@@ -12,7 +12,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gridconnect.api import evaluate, match
 from gridconnect.batch import (
     Progress,
     Scenario,
@@ -27,6 +26,7 @@ from gridconnect.batch.compact import compact_line, rule_set_id, split_decision
 from gridconnect.batch.formats import write_records
 from gridconnect.batch.scenario import registry_for
 from gridconnect.batch.serialize import match_compact_line
+from gridconnect.decide.evaluate import evaluate, match
 from gridconnect.errors import InputError
 from gridconnect.model.application import Application
 from gridconnect.model.codec import load_file, structure

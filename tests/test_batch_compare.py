@@ -12,13 +12,13 @@ from typing import Any
 
 import pytest
 
-from gridconnect.api import evaluate
 from gridconnect.batch import Scenario, compare, iter_corpus, render_comparison
 from gridconnect.batch.compare import aspect_of
 from gridconnect.batch.work import comparable
+from gridconnect.decide.evaluate import evaluate
 from gridconnect.model.application import Application
 from gridconnect.model.codec import structure
-from gridconnect.registry import Registry
+from gridconnect.plugins.registry import Registry
 
 # A what-if rules file for Guangzhou: the 三零 cap for small/micro enterprises raised from
 # 200 kW (the parameter guangzhou.low_voltage_cap_kw) to 250 kW, by a rule with its own

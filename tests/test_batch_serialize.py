@@ -8,14 +8,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gridconnect.api import evaluate, match
 from gridconnect.batch import Scenario, iter_corpus
 from gridconnect.batch.scenario import registry_for
 from gridconnect.batch.serialize import _dumps, _value, match_line, slow_decision_line
-from gridconnect.decision import _plain
+from gridconnect.decide.evaluate import evaluate, match
 from gridconnect.model.application import Application
 from gridconnect.model.codec import load_file, structure
-from gridconnect.registry import Registry
+from gridconnect.plugins.registry import Registry
+from gridconnect.rules.model import plain
 
 EXAMPLES = sorted((Path(__file__).parent.parent / "examples" / "applications").glob("*.json"))
 
@@ -62,7 +62,7 @@ _SCALARS = (
 
 @given(st.recursive(_SCALARS, lambda inner: st.lists(inner, max_size=4), max_leaves=8))
 def test_a_fact_value_is_written_as_json_writes_it(value: object) -> None:
-    assert _value(value) == _dumps(_plain(value))
+    assert _value(value) == _dumps(plain(value))
 
 
 def test_rule_text_with_format_characters_is_written_as_is(tmp_path: Path) -> None:

@@ -10,11 +10,11 @@ import attrs
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gridconnect.api import plan_for
-from gridconnect.bundle import BundlePlan, FieldSpec, UtilityRequirement, plan_bundle
-from gridconnect.calendar import national_calendar
+from gridconnect.decide.bundle import BundlePlan, FieldSpec, UtilityRequirement, plan_bundle
+from gridconnect.decide.calendar import national_calendar
+from gridconnect.decide.evaluate import plan_for
 from gridconnect.model import Application, RouteSegment, Utility
-from gridconnect.registry import Registry
+from gridconnect.plugins.registry import Registry
 from gridconnect.rules.model import Citation, Confidence, Limit, Text
 from gridconnect.testing.strategies import applications, route_segments
 

@@ -1,4 +1,4 @@
-"""Tests of the working-day calendar (gridconnect.calendar).
+"""Tests of the working-day calendar (gridconnect.decide.calendar).
 
 The 2025 and 2026 schedules are written out from the State Council notices
 (国务院办公厅关于2025年部分节假日安排的通知, 国务院办公厅关于2026年部分节假日安排的通知) and also
@@ -18,8 +18,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import gridconnect.calendar as calendar_module
-from gridconnect.calendar import (
+import gridconnect.decide.calendar as calendar_module
+from gridconnect.decide.calendar import (
     NATIONAL_NOTICES,
     NOTICES_ENCODED_FROM,
     NOTICES_ENCODED_THROUGH,

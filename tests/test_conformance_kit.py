@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 from gridconnect.errors import RuleDataError
-from gridconnect.hookspecs import hookimpl
-from gridconnect.plugin import jurisdiction
-from gridconnect.registry import Registry
+from gridconnect.plugins.hookspecs import hookimpl
+from gridconnect.plugins.packaged import jurisdiction
+from gridconnect.plugins.registry import Registry
 from gridconnect.rules.catalogue import Jurisdiction
 from gridconnect.rules.loader import RuleSource, parse_rules
 from gridconnect.testing import credit_code

@@ -12,12 +12,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import gridconnect
-from gridconnect.decision import DECISION_SCHEMA_VERSION, decision_schema
-from gridconnect.hookspecs import hookimpl
+from gridconnect.decide.decision import DECISION_SCHEMA_VERSION
 from gridconnect.model.identifiers import DivisionCode
-from gridconnect.plugin import jurisdiction
-from gridconnect.registry import Registry
-from gridconnect.render import render_decision
+from gridconnect.output.schemas import decision_schema
+from gridconnect.output.text import render_decision
+from gridconnect.plugins.hookspecs import hookimpl
+from gridconnect.plugins.packaged import jurisdiction
+from gridconnect.plugins.registry import Registry
 from gridconnect.rules.catalogue import Jurisdiction
 from gridconnect.rules.loader import RuleSource, parse_rules
 

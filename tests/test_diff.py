@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from gridconnect.api import evaluate
 from gridconnect.batch import write_corpus
 from gridconnect.cli import cli
+from gridconnect.decide.evaluate import evaluate
 from gridconnect.diff import _scenario_for, diff_versions, load_version
 from gridconnect.model import Application
 from gridconnect.model.codec import loads
-from gridconnect.registry import Registry
+from gridconnect.plugins.registry import Registry
 
 ROOT = Path(__file__).resolve().parent.parent
 GUANGZHOU = ROOT / "plugins" / "gridconnect-guangzhou"

@@ -25,8 +25,8 @@ import pytest
 from click.testing import CliRunner
 
 import gridconnect
-from gridconnect import hookspecs
 from gridconnect.cli import cli
+from gridconnect.plugins import hookspecs
 from gridconnect.rules.conditions import condition_problems, parse_condition
 from gridconnect.rules.facts import FACTS
 from gridconnect.rules.loader import parse_rules
@@ -139,7 +139,7 @@ def test_every_hook_is_in_the_reference_with_the_signature_it_has() -> None:
         for name, obj in vars(hookspecs).items()
         if name.startswith("gridconnect_") and callable(obj)
     }
-    assert hooks, "gridconnect.hookspecs declares no hook"
+    assert hooks, "gridconnect.plugins.hookspecs declares no hook"
     shown = rendered_signatures(ref.render_hooks(hookspecs))
     assert set(shown) == set(hooks)
     for name, func in hooks.items():
@@ -187,7 +187,7 @@ def test_hook_annotations_are_qualified_for_cross_references() -> None:
     )
     assert (
         ref.qualified_annotation("WorkingDayCalendar | None", hookspecs)
-        == "gridconnect.calendar.WorkingDayCalendar | None"
+        == "gridconnect.decide.calendar.WorkingDayCalendar | None"
     )
 
 

@@ -21,7 +21,7 @@ from test_docs import (
 )
 
 import gridconnect
-from gridconnect.api import plan_for
+from gridconnect.decide.evaluate import plan_for
 
 PAGE = ROOT / "docs" / "howto" / "bundle.rst"
 EXAMPLE = "examples/applications/guangzhou-nansha-bundle.json"

@@ -22,9 +22,9 @@ import attrs
 import pytest
 
 import gridconnect
-from gridconnect.decision import Decision
+from gridconnect.decide.decision import Decision
 from gridconnect.model.application import Application
-from gridconnect.registry import Registry
+from gridconnect.plugins.registry import Registry
 from gridconnect.rules.model import LimitUnit, Text
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -15,8 +15,8 @@ from conftest import ARTEFACTS
 
 import gridconnect
 from gridconnect.cli import cli
-from gridconnect.decision import Decision
-from gridconnect.render_html import render_html
+from gridconnect.decide.decision import Decision
+from gridconnect.output.html import render_html
 
 ROOT = Path(__file__).resolve().parent.parent
 HUANGPU = ROOT / "examples" / "applications" / "guangzhou-huangpu-10kv-enterprise.json"

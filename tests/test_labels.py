@@ -13,9 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gridconnect.plugin import PackagedRules
-from gridconnect.registry import Registry, default_registry
-from gridconnect.rules.labels import (
+from gridconnect.output.labels import (
     VOCABULARY,
     Labels,
     check_lang,
@@ -23,6 +21,8 @@ from gridconnect.rules.labels import (
     labels_for,
     language_of,
 )
+from gridconnect.plugins.packaged import PackagedRules
+from gridconnect.plugins.registry import Registry, default_registry
 from gridconnect.rules.model import Limit, LimitUnit, Text
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
@@ -132,7 +132,7 @@ def test_the_core_vocabulary_labels_every_single_slot() -> None:
 
 
 def test_a_plugin_adds_labels_through_the_hook() -> None:
-    from gridconnect.hookspecs import hookimpl
+    from gridconnect.plugins.hookspecs import hookimpl
 
     class Plugin:
         @hookimpl

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gridconnect.calendar import national_calendar
+from gridconnect.decide.calendar import national_calendar
 from gridconnect.lifecycle.clock import CLOCKS, STAGE_END, STAGES, Period, StageClock, clock
 from gridconnect.lifecycle.events import PauseReason
 from gridconnect.rules.model import Limit, LimitUnit

@@ -14,10 +14,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gridconnect.api import get_engine
+from gridconnect.decide.evaluate import get_engine
 from gridconnect.engine import durable
 from gridconnect.errors import RuleDataError
-from gridconnect.hookspecs import hookimpl
 from gridconnect.lifecycle.events import Event, EventKind, PauseReason, Submitted, parse_event
 from gridconnect.lifecycle.rules import (
     APPLICATION_STATES,
@@ -33,7 +32,8 @@ from gridconnect.lifecycle.statechart import Statechart, facts_for
 from gridconnect.lifecycle.tracker import Tracker
 from gridconnect.model.application import Application
 from gridconnect.model.codec import load_file
-from gridconnect.registry import Registry, default_registry
+from gridconnect.plugins.hookspecs import hookimpl
+from gridconnect.plugins.registry import Registry, default_registry
 from gridconnect.rules.model import Confidence
 
 ROOT = Path(__file__).resolve().parent.parent

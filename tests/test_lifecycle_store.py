@@ -37,7 +37,7 @@ from gridconnect.lifecycle.store import SCHEMA_VERSION, Store, StoreError
 from gridconnect.lifecycle.tracker import Tracker
 from gridconnect.model.application import Application
 from gridconnect.model.codec import load_file
-from gridconnect.registry import default_registry
+from gridconnect.plugins.registry import default_registry
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = load_file(ROOT / "examples/events/applications/zhongshan-380v.json", Application)
@@ -436,7 +436,7 @@ def test_the_stored_state_is_json_a_program_can_read(tmp_path: Path) -> None:
 def test_an_application_is_decided_with_the_rules_of_its_own_date(day: date) -> None:
     """The tracker shares one rulebook among the days with the same rules in force; the limits
     are those of deciding the application as of its own date."""
-    from gridconnect.api import evaluate
+    from gridconnect.decide.evaluate import evaluate
 
     application = load_file(ROOT / "examples/events/applications/huangpu-10kv.json", Application)
     application = attrs.evolve(application, applied_on=day)

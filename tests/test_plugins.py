@@ -10,15 +10,15 @@ import attrs
 import pytest
 from click.testing import CliRunner
 
-from gridconnect.api import evaluate
-from gridconnect.calendar import WorkingDayCalendar
 from gridconnect.cli import cli
+from gridconnect.decide.calendar import WorkingDayCalendar
+from gridconnect.decide.evaluate import evaluate
 from gridconnect.errors import PluginError
-from gridconnect.hookspecs import hookimpl
 from gridconnect.model import Application
 from gridconnect.model.codec import load_file, structure
-from gridconnect.plugin import jurisdiction
-from gridconnect.registry import Registry
+from gridconnect.plugins.hookspecs import hookimpl
+from gridconnect.plugins.packaged import jurisdiction
+from gridconnect.plugins.registry import Registry
 from gridconnect.rules.catalogue import Jurisdiction
 from gridconnect.rules.loader import RuleSource, parse_rules
 from gridconnect.testing.conformance import check_conformance
@@ -221,7 +221,7 @@ QINGYUAN_APP = {
 }
 
 CITY_INIT = """
-from gridconnect.plugin import PackagedRules, jurisdiction
+from gridconnect.plugins.packaged import PackagedRules, jurisdiction
 
 plugin = PackagedRules(
     __name__,
@@ -516,6 +516,6 @@ def test_a_labels_hook_that_fails_is_a_failed_plugin_scoped_to_its_cities(answer
     assert registry.failure_for("440106") is None  # Guangzhou is decided as before
     assert error.en
     assert error.zh
-    from gridconnect.rules.labels import labels_for
+    from gridconnect.output.labels import labels_for
 
     labels_for(registry)  # the vocabulary still builds, without the failed plugin's labels

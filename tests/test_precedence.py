@@ -11,12 +11,12 @@ import attrs
 import pytest
 
 import gridconnect
-from gridconnect.api import evaluate
-from gridconnect.decision import DECISION_SCHEMA_VERSION
+from gridconnect.decide.decision import DECISION_SCHEMA_VERSION
+from gridconnect.decide.evaluate import evaluate
 from gridconnect.errors import ConflictError
 from gridconnect.model import Application
 from gridconnect.model.codec import load_file
-from gridconnect.registry import Registry
+from gridconnect.plugins.registry import Registry
 from gridconnect.rules.catalogue import Jurisdiction
 from gridconnect.rules.conditions import TRUE, parse_condition
 from gridconnect.rules.loader import RuleSource
@@ -210,7 +210,7 @@ def test_a_rule_with_no_condition_always_applies(foshan_resident: Application) -
 def test_without_durable_rules_the_reference_engine_is_used_with_a_warning(
     monkeypatch: pytest.MonkeyPatch, foshan_resident: Application, national_only: Registry
 ) -> None:
-    from gridconnect import api
+    from gridconnect.decide import evaluate as api
     from gridconnect.engine import durable
 
     monkeypatch.setattr(durable, "available", lambda: False)

@@ -13,19 +13,19 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import gridconnect
-from gridconnect.decision import Decision
-from gridconnect.registry import default_registry
-from gridconnect.render import (
+from gridconnect.decide.decision import Decision
+from gridconnect.output.labels import labels_for
+from gridconnect.output.sentences import describe
+from gridconnect.output.text import (
     display_width,
     marked,
     render_bundle,
     render_decision,
     render_explanation,
 )
+from gridconnect.plugins.registry import default_registry
 from gridconnect.rules.conditions import parse_condition
 from gridconnect.rules.facts import FACTS
-from gridconnect.rules.labels import labels_for
-from gridconnect.rules.sentences import describe
 from gridconnect.rules.slots import SLOT_FAMILIES, SLOTS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -214,7 +214,7 @@ def test_the_bundle_plan_shows_labels() -> None:
     app = gridconnect.load_application(ROOT / "examples/applications/guangzhou-nansha-bundle.json")
     plan = gridconnect.plan_for(app) if hasattr(gridconnect, "plan_for") else None
     if plan is None:
-        from gridconnect.api import plan_for
+        from gridconnect.decide.evaluate import plan_for
 
         plan = plan_for(app, None, None)
     zh = render_bundle(plan, "zh")
@@ -225,7 +225,7 @@ def test_the_bundle_plan_shows_labels() -> None:
 
 
 def test_warnings_come_first() -> None:
-    from gridconnect.decision import DecisionWarning
+    from gridconnect.decide.decision import DecisionWarning
 
     decision = attrs.evolve(
         _decision(HUANGPU),

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from gridconnect.errors import RuleDataError
-from gridconnect.registry import Registry
+from gridconnect.plugins.registry import Registry
 from gridconnect.rules.catalogue import Catalogue, Jurisdiction
 from gridconnect.rules.loader import load_rules_file
 from gridconnect.rules.model import Text

@@ -18,7 +18,7 @@ from stdnum.cn import ric, uscc
 
 from gridconnect.cli import cli
 from gridconnect.model.identifiers import PROVINCE_CODES, ResidentId
-from gridconnect.registry import Registry
+from gridconnect.plugins.registry import Registry
 from gridconnect.testing import credit_code, resident_id
 from gridconnect.testing.conformance import check_conformance
 from gridconnect.testing.scenarios import check_scenario, load_scenarios, scenario_registry

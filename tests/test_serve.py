@@ -18,8 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from litestar.testing import TestClient
 
-from gridconnect._cli_support import json_text
 from gridconnect.cli import cli
+from gridconnect.cli.support import json_text
 from gridconnect.errors import (
     CalendarError,
     ConflictError,

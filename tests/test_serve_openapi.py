@@ -15,9 +15,9 @@ from litestar.testing import TestClient
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from gridconnect.bundle import bundle_schema
-from gridconnect.decision import decision_schema
+from gridconnect.decide.bundle import bundle_schema
 from gridconnect.model.schema import application_schema
+from gridconnect.output.schemas import decision_schema
 from gridconnect.serve.app import create_app
 from gridconnect.serve.config import ServeConfig
 from gridconnect.serve.openapi import hoist

@@ -10,12 +10,12 @@ import attrs
 import pytest
 from test_precedence import CHAIN, EXAMPLES, Plugin, make_rule
 
-from gridconnect.api import evaluate, questions
+from gridconnect.decide.evaluate import evaluate, questions
 from gridconnect.errors import ConflictError, RuleDataError
 from gridconnect.model import Application
 from gridconnect.model.application import Capacity
 from gridconnect.model.enums import CapacityUnit, VoltageLevel
-from gridconnect.registry import Registry
+from gridconnect.plugins.registry import Registry
 from gridconnect.rules.catalogue import Catalogue, Jurisdiction
 from gridconnect.rules.conditions import parse_condition
 from gridconnect.rules.loader import RuleSource, parse_rules
@@ -458,7 +458,7 @@ def test_decision_json_with_questions_fits_its_published_schema(
     import json
 
     jsonschema = pytest.importorskip("jsonschema")
-    from gridconnect.decision import decision_schema
+    from gridconnect.output.schemas import decision_schema
 
     reg = registry(SUPPLY_LOW, SUPPLY_HIGH, TRACK, LIMIT)
     for app in (resident, kva(resident, 180)):

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from gridconnect.cli import cli
-from gridconnect.registry import Registry
+from gridconnect.plugins.registry import Registry
 from gridconnect.testing.conformance import check_conformance
 from gridconnect.testing.scenarios import check_scenario, load_scenarios, scenario_registry
 

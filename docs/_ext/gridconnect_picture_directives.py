@@ -101,7 +101,7 @@ class PageDirective(SphinxDirective):
     option_spec: ClassVar[dict[str, Any]] = {"lang": directives.unchanged}
 
     def run(self) -> list[nodes.Node]:
-        from gridconnect.render_html import render_html
+        from gridconnect.output.html import render_html
 
         self.env.note_reread()
         root = Path(self.env.srcdir).parent

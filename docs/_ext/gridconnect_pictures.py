@@ -32,11 +32,11 @@ from pathlib import Path
 from typing import Any, NamedTuple
 from xml.sax.saxutils import escape, quoteattr
 
-from gridconnect.calendar import WorkingDayCalendar, national_calendar
-from gridconnect.decision import Decision, TraceEntry
+from gridconnect.decide.calendar import WorkingDayCalendar, national_calendar
+from gridconnect.decide.decision import Decision, TraceEntry
 from gridconnect.model.application import Application
-from gridconnect.registry import Registry
-from gridconnect.rules.labels import Labels, labels_for
+from gridconnect.output.labels import Labels, labels_for
+from gridconnect.plugins.registry import Registry
 from gridconnect.rules.model import Limit, LimitUnit, Text, Value
 
 __all__ = [
@@ -215,7 +215,7 @@ def _labels() -> Labels:
 
 def slot_label(slot: str) -> tuple[str, str]:
     """The English and the Chinese label of a slot, from the vocabulary
-    (:mod:`gridconnect.rules.labels`)."""
+    (:mod:`gridconnect.output.labels`)."""
     labels = _labels()
     return labels.slot(slot, "en"), labels.slot(slot, "zh")
 

@@ -18,12 +18,12 @@ from typing import Any
 
 import click
 
+from gridconnect.output.labels import VOCABULARY, Labels, labels_for
+from gridconnect.output.sentences import describe
 from gridconnect.rules.catalogue import NATIONAL, Catalogue, Jurisdiction
 from gridconnect.rules.conditions import ParamRef, render
 from gridconnect.rules.facts import FACTS, FactType
-from gridconnect.rules.labels import VOCABULARY, Labels, labels_for
 from gridconnect.rules.model import Citation, Limit, Parameter, Rule, Text
-from gridconnect.rules.sentences import describe
 from gridconnect.rules.slots import SLOT_FAMILIES, SLOTS, SlotType
 
 __all__ = [
@@ -167,7 +167,7 @@ def _text(text: Text) -> str:
 
 def _value(value: Any, slot: str = "", labels: Labels | None = None) -> str:
     """A value of a rule's ``then``: the literal a rule file writes, and its label in both
-    languages (the vocabulary of :mod:`gridconnect.rules.labels`)."""
+    languages (the vocabulary of :mod:`gridconnect.output.labels`)."""
     if isinstance(value, ParamRef):
         return f"parameter :ref:`{value.name} <{param_label(value.name)}>`"
     words = labels or Labels()
@@ -437,9 +437,9 @@ def render_slots(labels: Labels | None = None) -> str:
 
 
 def _schemas() -> Mapping[str, Callable[[], dict[str, Any]]]:
-    from gridconnect.bundle import bundle_schema
-    from gridconnect.decision import decision_schema
+    from gridconnect.decide.bundle import bundle_schema
     from gridconnect.model.schema import application_schema
+    from gridconnect.output.schemas import decision_schema
 
     return {"application": application_schema, "decision": decision_schema, "bundle": bundle_schema}
 
@@ -516,7 +516,7 @@ def _imported_names(module: ModuleType) -> dict[str, str]:
 def qualified_annotation(text: str, module: ModuleType) -> str:
     """An annotation with each name replaced by its full dotted name, as ``module`` imports it.
 
-    ``Sequence[Jurisdiction]`` in :mod:`gridconnect.hookspecs` becomes
+    ``Sequence[Jurisdiction]`` in :mod:`gridconnect.plugins.hookspecs` becomes
     ``collections.abc.Sequence[gridconnect.rules.catalogue.Jurisdiction]``.
     """
     imported = _imported_names(module)

@@ -7,7 +7,7 @@
 ``.. gridconnect-schema:: application`` (or ``decision``, ``bundle``)
     the JSON Schema as a literal JSON block.
 ``.. gridconnect-hooks::``
-    every ``gridconnect_*`` hook of ``gridconnect.hookspecs`` with its exact signature.
+    every ``gridconnect_*`` hook of ``gridconnect.plugins.hookspecs`` with its exact signature.
 ``.. gridconnect-facts::`` / ``.. gridconnect-slots::``
     the fact table and the conclusion slots.
 ``.. gridconnect-uncertain::``
@@ -104,7 +104,7 @@ class HooksDirective(_Generated):
     optional_arguments = 1
 
     def generate(self) -> str:
-        name = self.arguments[0] if self.arguments else "gridconnect.hookspecs"
+        name = self.arguments[0] if self.arguments else "gridconnect.plugins.hookspecs"
         return ref.render_hooks(importlib.import_module(name))
 
 

@@ -5,7 +5,7 @@ A rules file adds rules to a jurisdiction that a plugin has declared; this file 
 
 from __future__ import annotations
 
-from gridconnect.hookspecs import hookimpl
+from gridconnect.plugins.hookspecs import hookimpl
 from gridconnect.rules.catalogue import Jurisdiction
 from gridconnect.rules.model import Text
 

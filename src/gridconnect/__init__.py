@@ -17,9 +17,9 @@ An application also comes from JSON-shaped data or text, and goes back to it:
 
 from __future__ import annotations
 
-from gridconnect.api import evaluate, get_engine, questions, rulebook_for
-from gridconnect.calendar import ChinaCalendar, WorkingDayCalendar, national_calendar
-from gridconnect.decision import (
+from gridconnect import _compat
+from gridconnect.decide.calendar import ChinaCalendar, WorkingDayCalendar, national_calendar
+from gridconnect.decide.decision import (
     ApprovalAuthority,
     ApprovalMode,
     ApprovalView,
@@ -31,6 +31,7 @@ from gridconnect.decision import (
     TraceEntry,
     Track,
 )
+from gridconnect.decide.evaluate import evaluate, get_engine, questions, rulebook_for
 from gridconnect.errors import (
     CalendarError,
     ConflictError,
@@ -44,7 +45,7 @@ from gridconnect.errors import (
 )
 from gridconnect.model.application import Application
 from gridconnect.model.codec import load_file
-from gridconnect.registry import Registry, default_registry
+from gridconnect.plugins.registry import Registry, default_registry
 
 __all__ = [
     "Application",
@@ -81,6 +82,8 @@ __all__ = [
 ]
 
 __version__ = "0.1.0"
+
+_compat.install()  # gridconnect.decision, gridconnect.registry, ...: deprecated, still importable
 
 
 def load_application(path: str) -> Application:

@@ -29,9 +29,10 @@ from typing import Any
 import attrs
 import click
 
-from gridconnect._cli_support import FORMAT, LANG, emit, guarded
+from gridconnect.cli.support import FORMAT, LANG, emit, guarded
 from gridconnect.errors import InputError, Problem, RuleDataError
-from gridconnect.registry import Registry
+from gridconnect.plugins.hookspecs import hookimpl
+from gridconnect.plugins.registry import Registry
 from gridconnect.rules.conditions import render
 from gridconnect.rules.loader import RuleSource, load_rules_file
 from gridconnect.rules.model import Citation, Parameter, Rule
@@ -190,7 +191,7 @@ def _from_distribution(name: str) -> list[Path]:
     from importlib.metadata import PackageNotFoundError, distribution
     from importlib.resources import files as resource_files
 
-    from gridconnect.plugin import PackagedRules
+    from gridconnect.plugins.packaged import PackagedRules
 
     try:
         dist = distribution(name)
@@ -252,7 +253,7 @@ def _citation(c: Citation) -> str:
 
 
 def _plain(value: Any) -> Any:
-    from gridconnect.decision import _plain as plain
+    from gridconnect.rules.model import plain as plain
 
     return plain(value)
 
@@ -336,8 +337,8 @@ def diff_versions(old: Version, new: Version) -> PolicyDiff:
 _PLUGIN_MODULE = '''"""A version of a plugin for gridconnect diff (generated)."""
 from pathlib import Path
 
-from gridconnect.hookspecs import hookimpl
-from gridconnect.plugin import jurisdiction
+from gridconnect.plugins.hookspecs import hookimpl
+from gridconnect.plugins.packaged import jurisdiction
 from gridconnect.rules.loader import load_rules_file
 
 FILES = {files!r}
@@ -403,7 +404,7 @@ def _source_paths(info: Any) -> list[Path]:
     from importlib.metadata import entry_points
     from importlib.resources import files as resource_files
 
-    from gridconnect.plugin import PackagedRules
+    from gridconnect.plugins.packaged import PackagedRules
 
     for ep in entry_points(group="gridconnect"):
         if ep.name == info.name:
@@ -512,3 +513,9 @@ def diff_cmd(old: str, new: str, corpus: str | None, workers: int, fmt: str, lan
 
             click.echo("")
             click.echo(render_comparison(comparison, lang))
+
+
+@hookimpl
+def gridconnect_commands() -> list[click.Command]:
+    """The ``diff`` command."""
+    return [diff_cmd]

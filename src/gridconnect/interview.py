@@ -2,7 +2,7 @@
 
 In the manner of Oracle Policy Automation's relevance-driven interviews: the application is
 evaluated, and of the facts it leaves unknown only those that could change the decision are
-asked (:attr:`Decision.questions <gridconnect.decision.Decision.questions>`). Each answer is put
+asked (:attr:`Decision.questions <gridconnect.decide.decision.Decision.questions>`). Each answer is put
 into the application JSON at the question's field and the whole application is decoded again,
 so an answer is checked exactly as the same value in a file would be; then the application is
 evaluated again, and a question that no longer matters is not asked.
@@ -21,17 +21,22 @@ import os
 import tempfile
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import attrs
+import click
 
-from gridconnect.decision import Decision
+from gridconnect.cli.support import AS_OF, ENGINE, FORMAT, LANG, emit, guarded, registry_of
+from gridconnect.decide.decision import Decision
+from gridconnect.decide.evaluate import evaluate
 from gridconnect.errors import GridconnectError, InputError, Problem
 from gridconnect.model.application import Application
 from gridconnect.model.codec import loads, read_bounded, structure
-from gridconnect.render import render_decision
-from gridconnect.rules.labels import labels_for
+from gridconnect.output.labels import labels_for
+from gridconnect.output.text import render_decision
+from gridconnect.plugins.hookspecs import hookimpl
 from gridconnect.rules.questions import Question
 
 __all__ = [
@@ -390,7 +395,7 @@ def run_interview(
 
 def render_interview(result: Interview, lang: str = "zh") -> str:
     """The decision an interview ended with, as text: whether it is complete, then the decision
-    (:func:`~gridconnect.render.render_decision`, which lists what is still undetermined and
+    (:func:`~gridconnect.output.text.render_decision`, which lists what is still undetermined and
     the fields that would settle it)."""
     zh = lang == "zh"
     if result.decision.complete:
@@ -420,3 +425,89 @@ def pending(decision: Decision) -> dict[str, Any]:
         "complete": decision.complete,
         "decision": data,
     }
+
+
+def _answer_items(_: Any, __: Any, items: Sequence[str]) -> tuple[tuple[str, Any], ...]:
+    """A click callback: each ``PATH=VALUE`` of ``--answer`` as (path, value)."""
+    try:
+        return tuple(split_answer(item) for item in items)
+    except ValueError as error:
+        raise click.BadParameter(
+            f"{str(error)!r} is not PATH=VALUE / 应为 字段路径=值（如 power_factor=0.9）"
+        ) from None
+
+
+def _prompt(text: str) -> str | None:
+    """What the user types after ``text``; None at the end of input (or on Ctrl-C)."""
+    try:
+        answer: str = click.prompt(text, default="", show_default=False, prompt_suffix=": ")
+    except click.Abort:
+        click.echo()
+        return None
+    return answer
+
+
+@click.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option(
+    "--answer",
+    "answers",
+    multiple=True,
+    metavar="PATH=VALUE",
+    callback=_answer_items,
+    help="Set the application field PATH (dotted, e.g. applicant.ownership) before asking; "
+    "VALUE is read as JSON if it parses, else as text; repeatable.",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False),
+    help="Write the application with its answers to this file (atomically).",
+)
+@AS_OF
+@ENGINE
+@FORMAT
+@LANG
+@click.pass_context
+@guarded()
+def ask(
+    ctx: click.Context,
+    file: str,
+    answers: tuple[tuple[str, Any], ...],
+    out: str | None,
+    as_of: date | None,
+    engine: str | None,
+    fmt: str,
+    lang: str,
+) -> None:
+    """Ask only the questions that could change the decision, then print it.
+
+    With --format json nothing is asked: the questions, the undetermined slots and the decision
+    are printed as JSON, for a form to ask only what matters.
+    """
+    registry = registry_of(ctx)
+    app_json, app = load_application_json(file)
+    for path, value in answers:
+        app_json = apply_answer(app_json, path, value)
+    source = f"{file} (--answer)" if answers else file
+
+    def decide(application: Application) -> Decision:
+        return evaluate(application, as_of, engine, registry=registry)
+
+    if fmt == "json":
+        if answers:
+            app = structure(app_json, Application, source=source)
+        emit(pending(decide(app)))
+        if out:
+            save_application(out, app_json)
+        return
+    result = run_interview(app_json, decide, _prompt, click.echo, lang=lang, source=source)
+    click.echo(("\n" if result.asked else "") + render_interview(result, lang))
+    if out:
+        save_application(out, result.app_json)
+        click.echo(f"\n{'已写入' if lang == 'zh' else 'written to'} {out}")
+
+
+@hookimpl
+def gridconnect_commands() -> list[click.Command]:
+    """The ``ask`` command."""
+    return [ask]

@@ -22,9 +22,10 @@ from pathlib import Path
 import attrs
 import click
 
-from gridconnect._cli_support import guarded
+from gridconnect.cli.support import guarded
 from gridconnect.errors import FieldValueError, InputError, Problem
 from gridconnect.model.identifiers import KNOWN_DIVISIONS, DivisionCode
+from gridconnect.plugins.hookspecs import hookimpl
 from gridconnect.testing.ids import resident_id
 
 __all__ = ["PluginNames", "new_plugin", "template_dir"]
@@ -211,3 +212,9 @@ def new_plugin_cmd(
     click.echo("  pip install -e .")
     click.echo(f"  gridconnect rules --jurisdiction {names.name}")
     click.echo("  pytest")
+
+
+@hookimpl
+def gridconnect_commands() -> list[click.Command]:
+    """The ``new-plugin`` command."""
+    return [new_plugin_cmd]

@@ -16,7 +16,8 @@ from typing import Any, TypeVar
 
 import click
 
-from gridconnect._cli_support import ENGINE, FORMAT, LANG, guarded, parse_date
+from gridconnect.cli.support import ENGINE, FORMAT, LANG, guarded, parse_date
+from gridconnect.plugins.hookspecs import hookimpl
 
 __all__ = ["batch", "compare_cmd", "corpus"]
 
@@ -376,3 +377,9 @@ def corpus(
     except ValueError as error:
         raise click.BadParameter(str(error)) from None
     click.echo(f"{n:,} applications -> {output}", err=True)
+
+
+@hookimpl
+def gridconnect_commands() -> list[click.Command]:
+    """The ``batch``, ``compare`` and ``corpus`` commands."""
+    return [batch, compare_cmd, corpus]

@@ -1,6 +1,6 @@
 """The compact form of a traced batch output: what the matched rules decide written once.
 
-A traced decision (:meth:`Decision.to_dict <gridconnect.decision.Decision.to_dict>`) is mostly
+A traced decision (:meth:`Decision.to_dict <gridconnect.decide.decision.Decision.to_dict>`) is mostly
 what its matched rules alone decide: the conclusions and, in each trace entry, the rule's title,
 citation, condition, parameters, what it sets. Applications with the same matched rules repeat
 all of it. The compact form splits each decision in two:

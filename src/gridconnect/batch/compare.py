@@ -27,7 +27,7 @@ from gridconnect.batch.pipeline import Pipeline, make_backend
 from gridconnect.batch.run import Progress, chunked
 from gridconnect.batch.scenario import Scenario, registry_for
 from gridconnect.batch.work import OUTCOME, CompareChunk, CompareJob
-from gridconnect.rules.labels import VOCABULARY, check_lang, labels_for
+from gridconnect.output.labels import VOCABULARY, check_lang, labels_for
 from gridconnect.rules.model import Limit, LimitUnit
 
 __all__ = ["Comparison", "Transition", "aspect_of", "compare", "render_comparison"]
@@ -79,7 +79,7 @@ ASPECTS: tuple[tuple[str, str, str], ...] = (
     ("other", "Other conclusions", "其他结论"),
 )
 """The aspects a comparison is reported by: name, English and Chinese heading (the labels of
-the vocabulary, :mod:`gridconnect.rules.labels`)."""
+the vocabulary, :mod:`gridconnect.output.labels`)."""
 
 
 def aspect_of(slot: str) -> str:

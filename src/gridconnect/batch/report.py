@@ -7,12 +7,12 @@ import time
 from typing import TextIO
 
 from gridconnect.batch.run import BatchSummary, Progress
-from gridconnect.rules.labels import Labels
+from gridconnect.output.labels import Labels
 
 __all__ = ["ProgressLine", "render_summary"]
 
 _SLOTS = ("track", "supply", "approval.mode")
-_VOCABULARY = Labels()  # the labels of the core vocabulary (gridconnect.rules.labels)
+_VOCABULARY = Labels()  # the labels of the core vocabulary (gridconnect.output.labels)
 _STAGES = {
     "input": "invalid input / 输入无效",
     "evaluation": "rules refused / 规则无法决定",
@@ -26,7 +26,7 @@ def _row(label: str, count: int, total: int) -> str:
 
 
 def _pad(text: str, width: int) -> str:
-    from gridconnect.render import display_width
+    from gridconnect.output.text import display_width
 
     return text + " " * max(0, width - display_width(text))
 

@@ -1,7 +1,7 @@
 """A scenario: the rulebook a corpus is evaluated under, described by data so any process can
 rebuild it.
 
-Worker processes (local or on Dask) cannot be handed a :class:`~gridconnect.registry.Registry`:
+Worker processes (local or on Dask) cannot be handed a :class:`~gridconnect.plugins.registry.Registry`:
 it holds loaded plugins and compiled rules. They get a :class:`Scenario` instead, a small frozen
 value, and build the registry from it once per process (:func:`registry_for`).
 
@@ -28,12 +28,12 @@ from datetime import date
 
 import attrs
 
-from gridconnect.api import get_engine
+from gridconnect.decide.evaluate import get_engine
 from gridconnect.engine.base import Engine
 from gridconnect.errors import RuleDataError
 from gridconnect.model.application import Application
 from gridconnect.model.identifiers import DivisionCode
-from gridconnect.registry import Registry
+from gridconnect.plugins.registry import Registry
 from gridconnect.rules.catalogue import NATIONAL, Catalogue
 from gridconnect.rules.loader import RuleSource
 from gridconnect.rules.model import Parameter

@@ -5,7 +5,7 @@ what the matched rules alone decide: the conclusions and, in each trace entry, t
 citation, condition, parameters, what it sets and its outcome. Here that text is made once per
 combination of matched rules in a rulebook and reused; per application only its id, its
 deadlines and the values of the facts the rules read are serialised, straight from the
-:class:`~gridconnect.api.Match` (no :class:`Decision` is built). The text is the same as the slow
+:class:`~gridconnect.decide.evaluate.Match` (no :class:`Decision` is built). The text is the same as the slow
 way's (keys sorted, no spaces, Chinese kept): the batch worker checks it against
 :func:`slow_decision_line` on the first decision of every chunk and falls back for the process
 if it ever differs, and ``tests/test_batch_serialize.py`` checks it on generated corpora and on
@@ -23,22 +23,15 @@ from typing import Any
 
 import attrs
 
-# _plain, _citation, _parameter and _slot_read are what to_dict uses; sharing them keeps the two
-# in step.
-from gridconnect.api import Match
 from gridconnect.batch.compact import compact_line
-from gridconnect.decision import (
-    DECISION_SCHEMA_VERSION,
-    Deadline,
-    Decision,
-    Resolution,
-    _citation,
-    _parameter,
-    _plain,
-    _slot_read,
-)
+
+# plain, slot_read and the to_dict methods are what Decision.to_dict uses; sharing them keeps
+# the two in step.
+from gridconnect.decide.decision import DECISION_SCHEMA_VERSION, Deadline, Decision, slot_read
+from gridconnect.decide.evaluate import Match
+from gridconnect.decide.resolution import Resolution
 from gridconnect.rules.catalogue import BoundRule
-from gridconnect.rules.model import Limit
+from gridconnect.rules.model import Limit, plain
 
 __all__ = ["match_compact_line", "match_line", "slow_decision_json", "slow_decision_line"]
 
@@ -56,7 +49,7 @@ def slow_decision_json(decision: Decision, trace: bool = True) -> str:
 
 
 def _value(value: Any) -> str:
-    """``_dumps(_plain(value))`` for one fact value, with the common scalar types done directly
+    """``_dumps(plain(value))`` for one fact value, with the common scalar types done directly
     (the same text: json writes these with exactly these functions)."""
     kind = type(value)
     if kind is str:
@@ -71,7 +64,7 @@ def _value(value: Any) -> str:
         return "null"
     if kind is date:
         return f'"{value.isoformat()}"'
-    return _dumps(_plain(value))
+    return _dumps(plain(value))
 
 
 def _literal(text: str) -> str:
@@ -89,7 +82,7 @@ def _entry(rule: BoundRule, outcome: str, by: tuple[str, ...], resolution: Resol
         '{"by":'
         + _dumps(list(by))
         + ',"citation":'
-        + _dumps(_citation(r.citation))
+        + _dumps(r.citation.to_dict())
         + ',"condition":'
         + _dumps(rule.condition_text)
         + ',"facts":{'
@@ -100,13 +93,13 @@ def _entry(rule: BoundRule, outcome: str, by: tuple[str, ...], resolution: Resol
         + ',"outcome":'
         + _dumps(outcome)
         + ',"parameters":'
-        + _dumps({k: _parameter(u) for k, u in rule.parameters})
+        + _dumps({k: u.to_dict() for k, u in rule.parameters})
         + ',"rule":'
         + _dumps(rule.id)
         + ',"sets":'
-        + _dumps({k: _plain(v) for k, v in rule.then.items()})
+        + _dumps({k: plain(v) for k, v in rule.then.items()})
         + ',"slots":'
-        + _dumps({s: _slot_read(resolution.conclusions.get(s)) for s in rule.slots})
+        + _dumps({s: slot_read(resolution.conclusions.get(s)) for s in rule.slots})
         + ',"stratum":'
         + _dumps(rule.stratum)
         + ',"title":'
@@ -133,7 +126,7 @@ class _Template:
 
 def _template(found: Match, resolution: Resolution, trace: bool) -> _Template:
     conclusions = {
-        s: {"value": _plain(c.value), "rule": c.rule} for s, c in resolution.conclusions.items()
+        s: {"value": plain(c.value), "rule": c.rule} for s, c in resolution.conclusions.items()
     }
     book = found.rulebook
     entries = resolution.trace if trace else ()
@@ -169,7 +162,7 @@ def _deadline(d: Deadline) -> str:
     """``_dumps`` of a deadline as ``to_dict`` gives it."""
     limit = _LIMITS.get(d.limit)
     if limit is None:
-        limit = _LIMITS[d.limit] = _dumps(_plain(d.limit))
+        limit = _LIMITS[d.limit] = _dumps(plain(d.limit))
         if len(_LIMITS) > 4096:
             _LIMITS.clear()
     return (

@@ -16,16 +16,17 @@ from typing import Any
 
 import attrs
 
-from gridconnect.api import evaluate, match
 from gridconnect.batch.compact import compact_line
 from gridconnect.batch.fastparse import fast_structure
 from gridconnect.batch.formats import KIND_DATA, KIND_FLAT, KIND_JSON, Row, unflatten
 from gridconnect.batch.scenario import Scenario, ScenarioContext, registry_for
 from gridconnect.batch.serialize import match_compact_line, match_line, slow_decision_line
-from gridconnect.decision import Conclusion, Decision, _plain
+from gridconnect.decide.decision import Conclusion, Decision
+from gridconnect.decide.evaluate import evaluate, match
 from gridconnect.errors import GridconnectError, InputError, Problem
 from gridconnect.model.application import Application
 from gridconnect.model.codec import MAX_INPUT_BYTES, loads, structure
+from gridconnect.rules.model import plain
 
 __all__ = [
     "BatchChunk",
@@ -269,7 +270,7 @@ def _batch(job: BatchJob, rows: Sequence[Row]) -> BatchChunk:
         out.append(text)
         for slot in SUMMARY_SLOTS:
             c = conclusions.get(slot)
-            counts[slot]["-" if c is None else str(_plain(c.value))] += 1
+            counts[slot]["-" if c is None else str(plain(c.value))] += 1
     return BatchChunk(
         out=b"".join(out),
         rejects=b"".join(rejects),
@@ -286,7 +287,7 @@ def _batch(job: BatchJob, rows: Sequence[Row]) -> BatchChunk:
 def comparable(decision: Decision) -> dict[str, str]:
     """The conclusions a comparison looks at: every slot but the notes, value as JSON text."""
     return {
-        slot: json.dumps(_plain(c.value), ensure_ascii=False, sort_keys=True)
+        slot: json.dumps(plain(c.value), ensure_ascii=False, sort_keys=True)
         for slot, c in decision.conclusions.items()
         if not slot.startswith("note.")
     }

@@ -3,7 +3,7 @@
 An engine only *matches*: given rules whose conditions have parameters already resolved, it
 compiles them once into a :class:`Matcher`, which returns, for the facts of one application, the
 positions of the rules whose conditions hold. Precedence, conclusions and the trace are built from
-that list by :func:`gridconnect.decision.decide`, the same code for every engine, so the engines can
+that list by :func:`gridconnect.decide.resolution.decide`, the same code for every engine, so the engines can
 only disagree about matching, which the agreement tests check.
 """
 

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 import click
 
-from gridconnect._cli_support import ENGINE, FORMAT, LANG, emit, guarded, parse_date, registry_of
+from gridconnect.cli.support import ENGINE, FORMAT, LANG, emit, guarded, parse_date, registry_of
 from gridconnect.errors import InputError, Problem, shown
 from gridconnect.lifecycle.clock import STAGE_TITLES, StageClock
 from gridconnect.lifecycle.events import bounded_lines, read_events
@@ -27,6 +27,7 @@ from gridconnect.lifecycle.metrics import Indicators, Savings, baseline_for, ind
 from gridconnect.lifecycle.rules import STATE_TITLES
 from gridconnect.lifecycle.store import StoreError
 from gridconnect.lifecycle.tracker import ApplicationStatus, ProjectStatus, Report, Tracker
+from gridconnect.plugins.hookspecs import hookimpl
 
 __all__ = ["status_of", "track"]
 
@@ -375,3 +376,9 @@ def rebuild(ctx: click.Context, store: str, engine: str | None) -> None:
     """Drop the derived state and replay the event log (after a rules upgrade, for instance)."""
     count = _tracker(ctx, store, engine).rebuild()
     click.echo(f"{count} subject(s) rebuilt from the log / 已依事件日志重建 {count} 个对象")
+
+
+@hookimpl
+def gridconnect_commands() -> list[click.Command]:
+    """The ``track`` command group."""
+    return [track]

@@ -28,7 +28,7 @@ application), e.g. ``stage.whole_process``; a stage no rule gives a limit is *un
 Counting
 --------
 Days are counted on the working-day calendar like every limit (the start day is not counted; see
-:mod:`gridconnect.calendar`); a limit in calendar days (自然日, or 天 with the unit unstated) is
+:mod:`gridconnect.decide.calendar`); a limit in calendar days (自然日, or 天 with the unit unstated) is
 counted in calendar days. A pause period that starts on day *s* and ends on day *e* takes the
 days after *s* up to and including *e* off the clock (an open period runs to the as-of day);
 overlapping periods count once. Stage clocks and ``utility_steps`` stop for every pause: the
@@ -52,7 +52,7 @@ from typing import Literal, TypeAlias
 
 import attrs
 
-from gridconnect.calendar import WorkingDayCalendar
+from gridconnect.decide.calendar import WorkingDayCalendar
 from gridconnect.lifecycle.events import PauseReason
 from gridconnect.lifecycle.rules import APPLICATION_STATES
 from gridconnect.rules.model import Limit, LimitUnit, Text
@@ -246,7 +246,7 @@ def clock(
     ``entered`` maps each state the application entered on or before ``as_of`` to the day it
     did; ``limits`` maps a clock name to its limit and the rule that set it.
 
-    >>> from gridconnect.calendar import national_calendar
+    >>> from gridconnect.decide.calendar import national_calendar
     >>> clocks = clock(
     ...     entered={"submitted": date(2025, 3, 3), "accepted": date(2025, 3, 4)},
     ...     periods=[Period(reason=PauseReason.CUSTOMER, start=date(2025, 3, 5),

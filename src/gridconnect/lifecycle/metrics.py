@@ -28,13 +28,13 @@ from typing import Any
 
 import attrs
 
-from gridconnect.api import evaluate
-from gridconnect.calendar import WorkingDayCalendar, national_calendar
+from gridconnect.decide.calendar import WorkingDayCalendar, national_calendar
+from gridconnect.decide.evaluate import evaluate
 from gridconnect.engine.base import Engine
 from gridconnect.errors import InputError, Problem
 from gridconnect.model.application import Application
 from gridconnect.model.identifiers import DivisionCode
-from gridconnect.registry import Registry, default_registry
+from gridconnect.plugins.registry import Registry, default_registry
 from gridconnect.rules.model import Limit, LimitUnit
 
 __all__ = ["Baseline", "Indicators", "Savings", "baseline_for", "indicators", "savings"]

@@ -9,8 +9,8 @@ engines evaluate them and they render in the docs and in error messages.
 
 The core ships the generic lifecycle of an application and of a project (``national.toml``
 beside this module); plugins add theirs through the
-:func:`~gridconnect.hookspecs.gridconnect_lifecycle_rules` hook. A plugin built with
-:class:`~gridconnect.plugin.PackagedRules` needs no code for it: a ``lifecycle.toml`` file in its
+:func:`~gridconnect.plugins.hookspecs.gridconnect_lifecycle_rules` hook. A plugin built with
+:class:`~gridconnect.plugins.packaged.PackagedRules` needs no code for it: a ``lifecycle.toml`` file in its
 package is read as its answer to the hook. A lifecycle file::
 
     jurisdiction = "440100"

@@ -37,8 +37,8 @@ from typing import Any, TypeAlias
 
 import attrs
 
-from gridconnect.api import evaluate, get_engine
-from gridconnect.calendar import WorkingDayCalendar
+from gridconnect.decide.calendar import WorkingDayCalendar
+from gridconnect.decide.evaluate import evaluate, get_engine
 from gridconnect.engine.base import Engine
 from gridconnect.errors import GridconnectError, InputError, Problem, shown
 from gridconnect.lifecycle.clock import CLOCKS, Period, StageClock, clock
@@ -62,7 +62,7 @@ from gridconnect.lifecycle.subject import DecisionSummary, Subject
 from gridconnect.model.application import Application
 from gridconnect.model.codec import structure, unstructure
 from gridconnect.model.personal import pseudonym_key, pseudonymise
-from gridconnect.registry import Registry, default_registry
+from gridconnect.plugins.registry import Registry, default_registry
 from gridconnect.rules.facts import facts_of
 from gridconnect.rules.model import Limit, Text
 
@@ -378,7 +378,7 @@ class Tracker:
 
     # -- folding -------------------------------------------------------------------------------
 
-    def _chain(self, division: str) -> tuple[str, ...]:
+    def chain(self, division: str) -> tuple[str, ...]:
         chain = self._chains.get(division)
         if chain is None:
             found = self.registry.catalogue.chain_for_division(division)
@@ -401,7 +401,7 @@ class Tracker:
     def _evaluate(self, application: Application) -> DecisionSummary:
         division = application.site.division.value
         base = DecisionSummary(
-            division=division, chain=self._chain(division), applied_on=application.applied_on
+            division=division, chain=self.chain(division), applied_on=application.applied_on
         )
         try:
             decision = evaluate(application, None, self.engine, registry=self.registry)
@@ -432,10 +432,10 @@ class Tracker:
             period = subject.periods.get(event.period)
             pause = "none" if period is None else ("open" if period[2] is None else "closed")
         if isinstance(event, ProjectEvent):
-            chain = self._chain(event.division.value)
+            chain = self.chain(event.division.value)
         elif isinstance(event, Submitted):
             assert event.submission is not None
-            chain = self._chain(event.submission.site.division.value)
+            chain = self.chain(event.submission.site.division.value)
         else:
             chain = subject.jurisdictions or ("CN",)
         step = self.statechart.step(chain, event.on, facts_for(subject.state, event, pause))

@@ -59,6 +59,7 @@ from gridconnect.rules.model import (
     Rule,
     Text,
     Value,
+    plain,
 )
 from gridconnect.rules.slots import slot_type
 
@@ -99,6 +100,15 @@ class ParameterUse:
     citation: Citation
     #: The jurisdiction whose parameter it overrides (None for the parameter's own value).
     overrides: str | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        """The JSON-shaped form a decision's trace carries."""
+        return {
+            "value": plain(self.value),
+            "jurisdiction": self.jurisdiction,
+            "citation": self.citation.short(),
+            "overrides": self.overrides,
+        }
 
 
 @attrs.frozen(kw_only=True)
@@ -290,7 +300,7 @@ class Rulebook:
 
     def cache(self, name: str) -> dict[Any, Any]:
         """A cache named ``name`` for data derived from the rules alone, shared with the
-        rulebooks :meth:`on` makes (e.g. how :func:`gridconnect.decision.decide` resolves each
+        rulebooks :meth:`on` makes (e.g. how :func:`gridconnect.decide.resolution.decide` resolves each
         combination of matched rules). Its owner bounds its size."""
         found = self._caches.get(name)  # the lock only to create it
         if found is not None:

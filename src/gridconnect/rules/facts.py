@@ -9,7 +9,7 @@ a requested voltage the applicant leaves to the utility: a known answer), or is 
 application does not say and it cannot be derived (a capacity in kVA without a power factor has
 no kW figure; an organisation that does not state its ownership). Only the facts marked
 ``unknowable`` can be unknown; the rules' tests on them are then unknown too (three-valued
-logic, see :mod:`gridconnect.decision`). Conditions may also read *slots*, the conclusions of
+logic, see :mod:`gridconnect.decide.decision`). Conditions may also read *slots*, the conclusions of
 other rules, under the path ``slot:<slot>`` (:func:`fact_type` types them).
 """
 

@@ -27,6 +27,7 @@ __all__ = [
     "Rule",
     "Text",
     "Value",
+    "plain",
 ]
 
 
@@ -99,6 +100,10 @@ class Citation:
             parts.append(self.article)
         kind = f"; {self.issuer_kind.value}" if self.issuer_kind is not None else ""
         return " ".join(parts) + f" [{self.confidence.value}{kind}]"
+
+    def to_dict(self) -> dict[str, object]:
+        """The JSON-shaped form: every field that is set, as plain values."""
+        return {k: plain(v) for k, v in attrs.asdict(self).items() if v is not None}
 
 
 class LimitUnit(enum.StrEnum):
@@ -178,3 +183,19 @@ class Parameter:
             if version.in_force(on):
                 return version
         return None
+
+
+def plain(value: object) -> object:
+    """A rule value as JSON-shaped data: a :class:`Limit` or :class:`Text` as an object, a date
+    as ISO text, an enum member as its value, sequences element by element."""
+    if isinstance(value, Limit):
+        return {"amount": value.amount, "unit": value.unit.value}
+    if isinstance(value, Text):
+        return {"en": value.en, "zh": value.zh}
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    if hasattr(value, "value") and not isinstance(value, str | int | float | bool):
+        return value.value  # an enum member
+    return value

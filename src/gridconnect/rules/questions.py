@@ -3,7 +3,7 @@
 A decision whose outcome waits on an unknown fact lists *questions*: for each such fact, the
 field of the application JSON to fill in, a JSON Schema of the answer (so a form can offer the
 allowed values), a prompt in Chinese and English, and the slots and rules that wait on it. Only
-facts some undetermined slot depends on are asked (see :mod:`gridconnect.decision`).
+facts some undetermined slot depends on are asked (see :mod:`gridconnect.decide.decision`).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Every ``/v1`` endpoint answers with exactly the bytes the matching CLI command prints with
 ``--format json`` (``explain``: its text), because it calls the same functions and serialises
-as :func:`gridconnect._cli_support.json_text` does
+as :func:`gridconnect.cli.support.json_text` does
 (:func:`gridconnect.serve.worker.json_bytes`: the same bytes, faster). Errors are RFC 9457
 problem+json carrying the located bilingual problems of :mod:`gridconnect.errors`; no request
 gets a traceback. Applications are decided by :mod:`gridconnect.serve.worker`, in this process
@@ -34,9 +34,9 @@ from litestar.types import ASGIApp, Message, Receive, Send
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
-from gridconnect._cli_support import json_text
-from gridconnect.api import get_engine
 from gridconnect.cli import calendar_add_result, jurisdiction_rows, rule_rows
+from gridconnect.cli.support import json_text
+from gridconnect.decide.evaluate import get_engine
 from gridconnect.errors import GridconnectError, InputError, Problem
 from gridconnect.interview import split_answer
 from gridconnect.lifecycle.cli import status_of
@@ -44,8 +44,8 @@ from gridconnect.lifecycle.events import parse_event
 from gridconnect.lifecycle.store import StoreError
 from gridconnect.lifecycle.tracker import Tracker
 from gridconnect.model.codec import loads
-from gridconnect.places import find_jurisdiction
-from gridconnect.registry import Registry
+from gridconnect.plugins.registry import Registry
+from gridconnect.rules.places import find_jurisdiction
 from gridconnect.serve import worker
 from gridconnect.serve.config import ServeConfig
 from gridconnect.serve.problems import PROBLEM_MEDIA_TYPE, HttpError, problem_of

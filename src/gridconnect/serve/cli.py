@@ -7,8 +7,9 @@ from collections.abc import Sequence
 
 import click
 
-from gridconnect._cli_support import guarded
+from gridconnect.cli.support import guarded
 from gridconnect.errors import GridconnectError
+from gridconnect.plugins.hookspecs import hookimpl
 from gridconnect.serve.config import CONFIG_ENV, KEYS_ENV, ServeConfig, read_api_keys
 
 __all__ = ["serve"]
@@ -151,3 +152,9 @@ def serve(
 
 def main(argv: Sequence[str] | None = None) -> None:  # pragma: no cover - convenience
     serve.main(args=list(argv) if argv is not None else None, prog_name="gridconnect serve")
+
+
+@hookimpl
+def gridconnect_commands() -> list[click.Command]:
+    """The ``serve`` command."""
+    return [serve]

@@ -20,17 +20,17 @@ from typing import Any
 from litestar import Request, Response, get
 
 from gridconnect import __version__
-from gridconnect._cli_support import json_text
-from gridconnect.api import evaluate, plan_for
-from gridconnect.bundle import bundle_schema
 from gridconnect.cli import calendar_add_result, jurisdiction_rows, rule_rows
-from gridconnect.decision import decision_schema
+from gridconnect.cli.support import json_text
+from gridconnect.decide.bundle import bundle_schema
+from gridconnect.decide.evaluate import evaluate, plan_for
 from gridconnect.errors import InputError
 from gridconnect.interview import pending
 from gridconnect.model.application import Application
 from gridconnect.model.codec import loads
 from gridconnect.model.schema import application_schema
-from gridconnect.registry import Registry
+from gridconnect.output.schemas import decision_schema
+from gridconnect.plugins.registry import Registry
 from gridconnect.serve.problems import PROBLEM_MEDIA_TYPE, problem_of
 
 __all__ = ["assets_dir", "document", "example_application", "handlers", "hoist"]

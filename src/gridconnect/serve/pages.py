@@ -1,7 +1,7 @@
 """The page for policy staff: paste or upload an application and read the decision in Chinese
 or English, or browse the rules in force for a place and a date. Server-rendered with Jinja2
 templates (``templates/``), no JavaScript; labels and values come from
-:mod:`gridconnect.render`, so the page says what the terminal says."""
+:mod:`gridconnect.output.text`, so the page says what the terminal says."""
 
 from __future__ import annotations
 
@@ -14,10 +14,10 @@ from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
 
 from gridconnect.cli import jurisdiction_rows, rule_rows
-from gridconnect.decision import Decision
+from gridconnect.decide.decision import Decision
 from gridconnect.errors import InputError, Problem
-from gridconnect.places import find_jurisdiction
-from gridconnect.rules.labels import Labels, check_lang
+from gridconnect.output.labels import Labels, check_lang
+from gridconnect.rules.places import find_jurisdiction
 from gridconnect.serve.openapi import example_application
 from gridconnect.serve.problems import HttpError
 
@@ -107,7 +107,7 @@ def _headline_first(item: tuple[str, Any]) -> tuple[int, str]:
 
 def decision_view(decision: Decision, lang: str, labels: Labels) -> dict[str, Any]:
     """What the decision template shows, every label and value already in ``lang``, in the
-    words of the registry's vocabulary (:mod:`gridconnect.rules.labels`), as the CLI's text."""
+    words of the registry's vocabulary (:mod:`gridconnect.output.labels`), as the CLI's text."""
     lg = check_lang(lang)
     zh = lg == "zh"
     return {

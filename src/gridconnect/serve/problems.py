@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from gridconnect._cli_support import INPUT_ERRORS
+from gridconnect.cli.support import INPUT_ERRORS
 from gridconnect.errors import (
     ConflictError,
     EngineError,

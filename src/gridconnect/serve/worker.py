@@ -12,15 +12,15 @@ import json
 from datetime import date
 from typing import Any
 
-from gridconnect._cli_support import json_text
-from gridconnect.api import evaluate, get_engine, plan_for
+from gridconnect.cli.support import json_text
+from gridconnect.decide.evaluate import evaluate, get_engine, plan_for
 from gridconnect.errors import GridconnectError
 from gridconnect.interview import apply_answer, pending
 from gridconnect.model import codec
 from gridconnect.model.application import Application
 from gridconnect.model.codec import MAX_DEPTH, loads, structure
-from gridconnect.registry import Registry
-from gridconnect.render import render_explanation
+from gridconnect.output.text import render_explanation
+from gridconnect.plugins.registry import Registry
 from gridconnect.serve.config import ServeConfig
 from gridconnect.serve.problems import problem_of
 
@@ -52,7 +52,7 @@ def init(config_json: str) -> None:
 
 
 def json_bytes(data: Any) -> bytes:
-    """Exactly :func:`~gridconnect._cli_support.json_text` as UTF-8, about three times faster
+    """Exactly :func:`~gridconnect.cli.support.json_text` as UTF-8, about three times faster
     on a decision: the standard library's C encoder writes every value (so numbers and strings
     are the same text), compactly, and ``msgspec.json.format`` adds the CLI's two-space
     indentation. A test holds the two equal on arbitrary JSON."""
@@ -103,7 +103,7 @@ def _answer(
         return 200, "application/json", json_bytes(pending(decision))
     if kind == "explain":
         return 200, "text/plain", (render_explanation(decision, lang) + "\n").encode()
-    from gridconnect.rules.labels import labels_for
+    from gridconnect.output.labels import labels_for
     from gridconnect.serve.pages import decision_view, render_page
 
     view = decision_view(decision, lang, labels_for(registry))

@@ -53,13 +53,14 @@ import attrs
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from gridconnect.api import evaluate
-from gridconnect.decision import Decision, _plain
+from gridconnect.decide.decision import Decision
+from gridconnect.decide.evaluate import evaluate
 from gridconnect.errors import ConflictError, GridconnectError
 from gridconnect.model.application import Application, Capacity
 from gridconnect.model.enums import CapacityUnit
-from gridconnect.registry import PluginInfo, Registry, default_registry
+from gridconnect.plugins.registry import PluginInfo, Registry, default_registry
 from gridconnect.rules.catalogue import NATIONAL, Catalogue, Rulebook
+from gridconnect.rules.model import plain
 from gridconnect.testing.strategies import applications, capacities
 
 __all__ = ["Finding", "assert_conformance", "check_conformance", "readable_application"]
@@ -110,7 +111,7 @@ def _trace(decision: Decision) -> str:
     lines = []
     for t in decision.trace:
         sets = ", ".join(
-            f"{k} = {json.dumps(_plain(v), ensure_ascii=False)}" for k, v in t.sets.items()
+            f"{k} = {json.dumps(plain(v), ensure_ascii=False)}" for k, v in t.sets.items()
         )
         lines.append(f"{t.rule} [{t.outcome}] when {t.condition} -> {sets}  ({t.citation.short()})")
     return "\n".join(lines) or "(no rule matched)"
@@ -164,8 +165,8 @@ def _floor_breaches(
         problems.append(
             (
                 "whole-process limit",
-                f"supply={_plain(full.supply)}",
-                f"supply is decided ({_plain(full.supply)}, rule {full.conclusions['supply'].rule}) "
+                f"supply={plain(full.supply)}",
+                f"supply is decided ({plain(full.supply)}, rule {full.conclusions['supply'].rule}) "
                 "but no whole-process limit is, where the national rules give one "
                 f"({national.conclusions['stage.whole_process'].rule})",
             )
@@ -176,13 +177,13 @@ def _floor_breaches(
         and "track" not in undetermined
         and (full.track is None or not _limits(full))
     ):
-        what = "no track" if full.track is None else f"track {_plain(full.track)} but no time limit"
+        what = "no track" if full.track is None else f"track {plain(full.track)} but no time limit"
         problems.append(
             (
                 "track limits",
-                f"{_plain(national.track)}->{_plain(full.track) if full.track else None}",
+                f"{plain(national.track)}->{plain(full.track) if full.track else None}",
                 f"{what} is decided, where the national rules decide track "
-                f"{_plain(national.track)} ({national.conclusions['track'].rule}) with time limits "
+                f"{plain(national.track)} ({national.conclusions['track'].rule}) with time limits "
                 f"{', '.join(sorted(_limits(national)))}: the applicant loses them",
             )
         )
@@ -359,7 +360,7 @@ def check_conformance(
     seen: set[tuple[str, str]] = set()
 
     def evaluate_on(app: Application, book: Rulebook) -> Decision:
-        from gridconnect.api import get_engine, match_rulebook
+        from gridconnect.decide.evaluate import get_engine, match_rulebook
 
         calendar = reg.calendar(NATIONAL, strict=False)
         return match_rulebook(app, book, get_engine(engine), calendar).decide()

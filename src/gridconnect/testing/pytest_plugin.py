@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from gridconnect.registry import default_registry
+from gridconnect.plugins.registry import default_registry
 from gridconnect.testing.conformance import assert_conformance
 from gridconnect.testing.scenarios import (
     Scenario,

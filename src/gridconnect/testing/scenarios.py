@@ -39,12 +39,13 @@ from typing import Any
 
 import attrs
 
-from gridconnect.api import evaluate
-from gridconnect.decision import Decision, _plain
+from gridconnect.decide.decision import Decision
+from gridconnect.decide.evaluate import evaluate
 from gridconnect.errors import RuleDataError
 from gridconnect.model.application import Application
 from gridconnect.model.codec import load_file, structure
-from gridconnect.registry import Registry
+from gridconnect.plugins.registry import Registry
+from gridconnect.rules.model import plain
 from gridconnect.rules.slots import SLOT_FAMILIES, SLOTS, slot_type
 
 __all__ = [
@@ -285,14 +286,14 @@ def check_scenario(scenario: Scenario, registry: Registry | None = None) -> Deci
     problems = []
     for slot, want in scenario.expect.items():
         got = decision.conclusions.get(slot)
-        got_plain = None if got is None else _plain(got.value)
+        got_plain = None if got is None else plain(got.value)
         if got_plain != want:
             by = f" (by {got.rule})" if got else ""
             problems.append(f"{slot}: expected {want!r}, got {got_plain!r}{by}")
     for slot in scenario.absent:
         if slot in decision.conclusions:
             c = decision.conclusions[slot]
-            problems.append(f"{slot}: expected no decision, got {_plain(c.value)!r} by {c.rule}")
+            problems.append(f"{slot}: expected no decision, got {plain(c.value)!r} by {c.rule}")
     if scenario.undetermined is not None:
         got_slots = tuple(sorted(decision.undetermined))
         if got_slots != scenario.undetermined:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gridconnect.plugin import PackagedRules, jurisdiction
+from gridconnect.plugins.packaged import PackagedRules, jurisdiction
 
 __all__ = ["plugin"]
 

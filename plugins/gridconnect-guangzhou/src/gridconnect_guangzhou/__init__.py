@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from gridconnect.bundle import FieldSpec, UtilityRequirement
+from gridconnect.decide.bundle import FieldSpec, UtilityRequirement
 from gridconnect.model.enums import Utility
-from gridconnect.plugin import PackagedRules, jurisdiction
+from gridconnect.plugins.packaged import PackagedRules, jurisdiction
 from gridconnect.rules.model import Citation, Confidence, IssuerKind, Text
 
 __all__ = ["plugin"]

@@ -3,7 +3,7 @@ rules in ``rules.toml``."""
 
 from __future__ import annotations
 
-from gridconnect.plugin import PackagedRules, jurisdiction
+from gridconnect.plugins.packaged import PackagedRules, jurisdiction
 
 __all__ = ["plugin"]
 

@@ -15,9 +15,11 @@ from typing import TYPE_CHECKING
 import pluggy
 
 if TYPE_CHECKING:
-    from gridconnect.bundle import UtilityRequirement
-    from gridconnect.calendar import WorkingDayCalendar
-    from gridconnect.documents import DocumentKind
+    import click
+
+    from gridconnect.decide.acceptance import DocumentKind
+    from gridconnect.decide.bundle import UtilityRequirement
+    from gridconnect.decide.calendar import WorkingDayCalendar
     from gridconnect.lifecycle.rules import LifecycleRule
     from gridconnect.rules.catalogue import Jurisdiction
     from gridconnect.rules.loader import RuleSource
@@ -87,7 +89,7 @@ def gridconnect_lifecycle_rules() -> Sequence[LifecycleRule]:
     and projects, and the actions (主动办, proactive service) that events trigger, e.g. a
     construction permit starting the supporting grid works (see :mod:`gridconnect.lifecycle`).
 
-    A :class:`~gridconnect.plugin.PackagedRules` plugin implements it with no code: a
+    A :class:`~gridconnect.plugins.packaged.PackagedRules` plugin implements it with no code: a
     ``lifecycle.toml`` file in its package is read as its answer.
 
     .. versionadded:: 0.1
@@ -98,11 +100,24 @@ def gridconnect_lifecycle_rules() -> Sequence[LifecycleRule]:
 @hookspec
 def gridconnect_labels() -> Mapping[str, Text]:
     """Chinese and English labels of the names this plugin's rules introduce, keyed as in
-    :mod:`gridconnect.rules.labels` (``permit.highway_crossing``, ``service.online_web``,
+    :mod:`gridconnect.output.labels` (``permit.highway_crossing``, ``service.online_web``,
     ``note.four_ways``, ``stage.connection``); every renderer shows them instead of the name.
 
-    A :class:`~gridconnect.plugin.PackagedRules` plugin implements it with no code: a
+    A :class:`~gridconnect.plugins.packaged.PackagedRules` plugin implements it with no code: a
     ``labels.toml`` file in its package (one table per family) is read as its answer.
+
+    .. versionadded:: 0.2
+    """
+    raise NotImplementedError
+
+
+@hookspec
+def gridconnect_commands() -> Sequence[click.Command]:
+    """Commands (click commands or groups) this plugin adds to the ``gridconnect`` command.
+
+    The features built on the core (``batch``, ``track``, ``serve``, ``diff``, ``new-plugin``)
+    attach their commands through this hook, as any plugin may; the CLI collects them once, when
+    is first asked for them (:func:`gridconnect.cli.commands_of`).
 
     .. versionadded:: 0.2
     """

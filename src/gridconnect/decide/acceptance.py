@@ -18,7 +18,7 @@ conclusions beside the documents the application gives and says whether the util
     No rule decides any document for this place, applicant, service and date: nothing is
     checked, and the decision says so rather than "accepted".
 
->>> from gridconnect.decision import Conclusion
+>>> from gridconnect.decide.decision import Conclusion
 >>> got = {"document.business_licence": Conclusion(slot="document.business_licence", value="required", rule="r")}
 >>> acceptance(got, {}).status, acceptance(got, {}).missing
 ('incomplete', ('business_licence',))
@@ -36,7 +36,7 @@ import attrs
 from gridconnect.rules.model import Text
 
 if TYPE_CHECKING:
-    from gridconnect.decision import Conclusion
+    from gridconnect.decide.decision import Conclusion
 
 __all__ = ["Acceptance", "AcceptanceStatus", "DocumentKind", "acceptance"]
 

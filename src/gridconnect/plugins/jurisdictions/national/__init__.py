@@ -5,8 +5,8 @@ Its rules are in ``rules.toml`` beside this file, each with its citation and con
 
 from __future__ import annotations
 
-from gridconnect.documents import DocumentKind
-from gridconnect.plugin import PackagedRules, jurisdiction
+from gridconnect.decide.acceptance import DocumentKind
+from gridconnect.plugins.packaged import PackagedRules, jurisdiction
 from gridconnect.rules.model import Text
 
 __all__ = ["plugin"]

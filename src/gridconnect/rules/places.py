@@ -3,7 +3,7 @@
 :meth:`Catalogue.jurisdiction <gridconnect.rules.catalogue.Catalogue.jurisdiction>` knows the
 jurisdictions that make rules by their code and alias. People also name a place that makes no
 rules of its own (天河区, ``440106``, 北京市): :func:`find_jurisdiction` walks such a division up
-to the nearest jurisdiction with rules, exactly as :func:`~gridconnect.api.evaluate` does for an
+to the nearest jurisdiction with rules, exactly as :func:`~gridconnect.decide.evaluate.evaluate` does for an
 application's site (:meth:`Catalogue.chain_for_division
 <gridconnect.rules.catalogue.Catalogue.chain_for_division>`), and reads Chinese names, whole
 (广州市黄埔区, 广东省广州市黄埔区) or without the 省/市/区/县 of each level (广州黄埔, 黄埔).

@@ -2,7 +2,7 @@
 
 The page holds everything inline (CSS, no script, no font, no image), so it can be mailed,
 archived or printed as it is: the decision headline first (the same sections as the text
-output, :mod:`gridconnect.render`), the deadlines as dates, acceptance and documents, then
+output, :mod:`gridconnect.output.text`), the deadlines as dates, acceptance and documents, then
 the derivation, each rule with its condition in words, the facts it read, what became of it,
 and its source with a link. Every text is escaped (:func:`html.escape`); ids for the browser
 test and for links are stable: ``#decision``, ``#deadlines``, ``#derivation``, and
@@ -21,19 +21,19 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from html import escape
 
-from gridconnect.bundle import BundlePlan
-from gridconnect.decision import Decision, TraceEntry
-from gridconnect.render import (
-    _bundle_parts,
-    _chain,
-    _decision_table,
-    _fact_line,
-    _joined,
-    _Table,
+from gridconnect.decide.bundle import BundlePlan
+from gridconnect.decide.decision import Decision, TraceEntry
+from gridconnect.output.labels import Labels, Lang, check_lang, labels_for, language_of
+from gridconnect.output.sentences import describe
+from gridconnect.output.text import (
+    Table,
+    bundle_parts,
+    decision_table,
+    fact_line,
+    joined,
+    jurisdiction_chain,
 )
-from gridconnect.rules.labels import Labels, Lang, check_lang, labels_for, language_of
 from gridconnect.rules.model import Citation
-from gridconnect.rules.sentences import describe
 
 __all__ = ["render_bundle_html", "render_html"]
 
@@ -133,7 +133,7 @@ def _rule_links(rules: str, prefix: str) -> str:
     return ", ".join(f'<a href="#{_e(prefix)}rule-{_e(r)}">{_e(r)}</a>' for r in ids)
 
 
-def _table_html(table: _Table, section_ids: dict[str, str], prefix: str) -> list[str]:
+def _table_html(table: Table, section_ids: dict[str, str], prefix: str) -> list[str]:
     out: list[str] = []
     open_table = False
 
@@ -206,8 +206,8 @@ def _entry_html(t: TraceEntry, labels: Labels, lang: Lang, prefix: str) -> list[
         f"<dt>{_e(_w('when', lang))}</dt><dd>{_e(describe(t.when, labels, lang))}</dd>",
     ]
     if t.facts:
-        facts = [_fact_line(k, v, k in t.unknown, labels, lang) for k, v in t.facts.items()]
-        out.append(f"<dt>{_e(_w('facts', lang))}</dt><dd>{_e(_joined(facts, lang))}</dd>")
+        facts = [fact_line(k, v, k in t.unknown, labels, lang) for k, v in t.facts.items()]
+        out.append(f"<dt>{_e(_w('facts', lang))}</dt><dd>{_e(joined(facts, lang))}</dd>")
     if t.slots:
         reads = []
         for k, c in t.slots.items():
@@ -225,8 +225,8 @@ def _entry_html(t: TraceEntry, labels: Labels, lang: Lang, prefix: str) -> list[
             name = labels.text(f"param:{k}", lang, k)
             unit = labels.text(f"param-unit:{k}", lang, "")
             params.append(f"{name} = {u.value}{unit} ({u.citation.number or u.citation.title})")
-        out.append(f"<dt>{_e(_w('parameters', lang))}</dt><dd>{_e(_joined(params, lang))}</dd>")
-    sets = _joined(
+        out.append(f"<dt>{_e(_w('parameters', lang))}</dt><dd>{_e(joined(params, lang))}</dd>")
+    sets = joined(
         [
             f"{labels.slot(k, lang)}{'：' if zh else ': '}{labels.value(k, v, lang)}"
             for k, v in t.sets.items()
@@ -256,13 +256,13 @@ def _decision_body(
         if zh
         else f"Decision on application {decision.application_id}"
     )
-    chain = _chain(decision, labels, lang)
+    names = jurisdiction_chain(decision, labels, lang)
     meta = (
-        f"{chain}；适用 {decision.as_of} 的规则（{decision.engine} 引擎）"
+        f"{names}；适用 {decision.as_of} 的规则（{decision.engine} 引擎）"
         if zh
-        else f"{chain}; rules in force on {decision.as_of} ({decision.engine} engine)"
+        else f"{names}; rules in force on {decision.as_of} ({decision.engine} engine)"
     )
-    table = _decision_table(decision, labels, lang)
+    table = decision_table(decision, labels, lang)
     ids = {
         ("时限" if zh else "Deadlines"): f"{prefix}deadlines",
         ("受理与材料" if zh else "Acceptance and documents"): f"{prefix}acceptance",
@@ -317,9 +317,9 @@ def render_html(
 
 def render_bundle_html(plan: BundlePlan, lang: str = "zh", *, labels: Labels | None = None) -> str:
     """A bundle plan (一次办) as one standalone HTML page, with the same content as
-    :func:`gridconnect.render.render_bundle`."""
+    :func:`gridconnect.output.text.render_bundle`."""
     language = check_lang(lang)
-    head, table, problems = _bundle_parts(plan, language, labels or labels_for())
+    head, table, problems = bundle_parts(plan, language, labels or labels_for())
     body = [f"<h1>{_e(head[0])}</h1>"]
     body += [f'<p class="meta">{_e(line.strip())}</p>' for line in head[1:]]
     body += ['<section id="bundle">', *_table_html(table, {}, "")]

@@ -27,11 +27,11 @@ from typing import Any, Literal
 
 import attrs
 
-from gridconnect.calendar import WorkingDayCalendar
+from gridconnect.decide.calendar import WorkingDayCalendar
 from gridconnect.errors import Problem
 from gridconnect.model.application import Application, RouteSegment
 from gridconnect.model.enums import Utility
-from gridconnect.rules.model import Citation, Limit, LimitUnit, Text
+from gridconnect.rules.model import Citation, Limit, LimitUnit, Text, plain
 
 __all__ = [
     "BUNDLE_SCHEMA_VERSION",
@@ -204,11 +204,6 @@ class BundlePlan:
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form (the ``bundle`` schema, version :data:`BUNDLE_SCHEMA_VERSION`)."""
-        from gridconnect.decision import _plain
-
-        def cite(c: Citation) -> dict[str, Any]:
-            return {k: _plain(v) for k, v in attrs.asdict(c).items() if v is not None}
-
         s = self.savings
         return {
             "schema_version": BUNDLE_SCHEMA_VERSION,
@@ -219,7 +214,7 @@ class BundlePlan:
                 {
                     "utility": e.utility.value,
                     "field": e.field,
-                    "title": _plain(e.title),
+                    "title": plain(e.title),
                     "value": e.value,
                 }
                 for e in self.form
@@ -264,14 +259,14 @@ class BundlePlan:
             "schedule": [
                 {
                     "step": st.step,
-                    "limit": _plain(st.limit) if st.limit else None,
+                    "limit": plain(st.limit) if st.limit else None,
                     "due": st.due.isoformat() if st.due else None,
                     "slot": st.slot,
                     "rule": st.rule,
                 }
                 for st in self.schedule
             ],
-            "citations": [{"utility": u, "citation": cite(c)} for u, c in self.citations],
+            "citations": [{"utility": u, "citation": c.to_dict()} for u, c in self.citations],
         }
 
 

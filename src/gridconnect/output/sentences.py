@@ -1,7 +1,7 @@
 """Conditions in words, in Chinese or English, from the condition tree and the vocabulary.
 
 >>> from gridconnect.rules.conditions import parse_condition
->>> from gridconnect.rules.labels import Labels
+>>> from gridconnect.output.labels import Labels
 >>> cond = parse_condition({"and": [{"fact": "works.external", "eq": True},
 ...     {"fact": "voltage.requested", "in": ["10kV", "20kV"]}]})
 >>> describe(cond, Labels(), "zh")
@@ -17,6 +17,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from gridconnect.output.labels import Labels, Lang
 from gridconnect.rules.conditions import (
     And,
     Cmp,
@@ -29,7 +30,6 @@ from gridconnect.rules.conditions import (
     Quant,
 )
 from gridconnect.rules.facts import SLOT_PREFIX, fact_type
-from gridconnect.rules.labels import Labels, Lang
 
 __all__ = ["describe"]
 

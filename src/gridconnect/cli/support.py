@@ -18,7 +18,7 @@ from gridconnect.errors import (
     RuleDataError,
     UnitError,
 )
-from gridconnect.registry import Registry
+from gridconnect.plugins.registry import Registry
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -118,7 +118,7 @@ def _lang(_: Any, __: Any, value: str | None) -> str:
     """A click callback: the ``--lang`` given, else the locale's (see ``default_lang``)."""
     if value is not None:
         return value
-    from gridconnect.rules.labels import default_lang
+    from gridconnect.output.labels import default_lang
 
     try:
         return default_lang()
@@ -143,7 +143,7 @@ def registry_of(ctx: click.Context) -> Registry:
     A rules file or plugin asked for by name that cannot load ends the command (exit status 2,
     the file and the reason in both languages); an installed plugin that failed is reported
     as a warning, and the decisions of its jurisdictions are errors (see
-    :meth:`~gridconnect.registry.Registry.failure_for`)."""
+    :meth:`~gridconnect.plugins.registry.Registry.failure_for`)."""
     obj = ctx.ensure_object(dict)
     if "registry" not in obj:
         registry = Registry(

@@ -1,6 +1,6 @@
 """Decisions as text for a terminal, in Chinese or English, headline first.
 
-Every name is shown by its label from the one vocabulary (:mod:`gridconnect.rules.labels`);
+Every name is shown by its label from the one vocabulary (:mod:`gridconnect.output.labels`);
 the only identifiers left in the text are the rule ids in brackets, which say where each answer
 comes from. The order is the one an applicant reads in: service track and supply, acceptance
 and documents, approval, every deadline as a date, permits, services (one line) and notes.
@@ -14,10 +14,10 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from gridconnect.bundle import BundlePlan
-from gridconnect.decision import Conclusion, Decision, TraceEntry
+from gridconnect.decide.bundle import BundlePlan
+from gridconnect.decide.decision import Conclusion, Decision, TraceEntry
 from gridconnect.model.enums import Utility
-from gridconnect.rules.labels import (
+from gridconnect.output.labels import (
     VOCABULARY,
     Labels,
     Lang,
@@ -26,8 +26,8 @@ from gridconnect.rules.labels import (
     labels_for,
     language_of,
 )
+from gridconnect.output.sentences import describe
 from gridconnect.rules.model import Citation, Text
-from gridconnect.rules.sentences import describe
 from gridconnect.rules.slots import SLOTS
 
 __all__ = [
@@ -45,13 +45,13 @@ LABELS: Mapping[str, tuple[str, str]] = {
     slot: (VOCABULARY[slot].en, VOCABULARY[slot].zh) for slot in SLOTS
 }
 """Deprecated view of the single slots' labels as ``(en, zh)``; use
-:mod:`gridconnect.rules.labels`."""
+:mod:`gridconnect.output.labels`."""
 UNITS: Mapping[str, tuple[str, str]] = {
     unit: (VOCABULARY[f"unit:{unit}"].en + "s", VOCABULARY[f"unit:{unit}"].zh)
     for unit in ("working_day", "calendar_day")
 } | {"day": ("days (天)", "天")}
 """Deprecated view of the time-limit units as ``(en plural, zh)``; use
-:meth:`Labels.limit <gridconnect.rules.labels.Labels.limit>`."""
+:meth:`Labels.limit <gridconnect.output.labels.Labels.limit>`."""
 
 
 def display_width(text: str) -> int:
@@ -104,7 +104,7 @@ _HEADLINE = ("track", "supply", "zero_investment", "investment_boundary", "proce
 _APPROVAL = ("approval.mode", "approval.authority", "approval.limit", "approval.parallel")
 
 
-class _Table:
+class Table:
     """Rows of (label, value, rules) under headings, aligned by display width."""
 
     def __init__(self) -> None:
@@ -134,31 +134,31 @@ class _Table:
         return out
 
 
-def _chain(decision: Decision, labels: Labels, lang: Lang) -> str:
+def jurisdiction_chain(decision: Decision, labels: Labels, lang: Lang) -> str:
     names = [labels.text(f"jurisdiction:{code}", lang, code) for code in decision.jurisdictions]
     return " › ".join(names)
 
 
 def _header(decision: Decision, labels: Labels, lang: Lang) -> str:
-    chain = _chain(decision, labels, lang)
+    names = jurisdiction_chain(decision, labels, lang)
     if lang == "zh":
         return (
-            f"申请 {decision.application_id}：{chain}；适用 {decision.as_of} 的规则"
+            f"申请 {decision.application_id}：{names}；适用 {decision.as_of} 的规则"
             f"（{decision.engine} 引擎）"
         )
     return (
-        f"Application {decision.application_id}: {chain}; rules in force on "
+        f"Application {decision.application_id}: {names}; rules in force on "
         f"{decision.as_of} ({decision.engine} engine)"
     )
 
 
-def _joined(items: Sequence[str], lang: Lang) -> str:
+def joined(items: Sequence[str], lang: Lang) -> str:
     return ("、" if lang == "zh" else "; ").join(items)
 
 
-def _decision_table(decision: Decision, labels: Labels, lang: Lang) -> _Table:
+def decision_table(decision: Decision, labels: Labels, lang: Lang) -> Table:
     zh = lang == "zh"
-    table = _Table()
+    table = Table()
     cs = decision.conclusions
     done: set[str] = set()
 
@@ -216,7 +216,7 @@ def _decision_table(decision: Decision, labels: Labels, lang: Lang) -> _Table:
             if group:
                 table.row(
                     labels.value("document", value, lang),
-                    _joined([labels.slot(c.slot, lang) for c in group], lang),
+                    joined([labels.slot(c.slot, lang) for c in group], lang),
                     [c.rule for c in group],
                 )
         for c in docs:
@@ -270,13 +270,13 @@ def _decision_table(decision: Decision, labels: Labels, lang: Lang) -> _Table:
         if offered:
             table.row(
                 "提供" if zh else "offered",
-                _joined([labels.slot(c.slot, lang) for c in offered], lang),
+                joined([labels.slot(c.slot, lang) for c in offered], lang),
                 [c.rule for c in offered],
             )
         if not_offered:
             table.row(
                 "不提供" if zh else "not offered",
-                _joined([labels.slot(c.slot, lang) for c in not_offered], lang),
+                joined([labels.slot(c.slot, lang) for c in not_offered], lang),
                 [c.rule for c in not_offered],
             )
     notes = family.get("note", [])
@@ -304,7 +304,7 @@ def _acceptance_rows(
     acceptance: Any, labels: Labels, lang: Lang
 ) -> list[tuple[str, str, list[str]]]:
     """The acceptance (受理) of a decision, when it carries one
-    (:class:`gridconnect.documents.Acceptance`): its status, then the whole list of what is
+    (:class:`gridconnect.decide.acceptance.Acceptance`): its status, then the whole list of what is
     missing (一次性告知), what follows later under 容缺, and the 容缺 route a rule offers. The
     documents required and waived are the ``document.*`` conclusions, shown beside it."""
     if acceptance is None:
@@ -320,7 +320,7 @@ def _acceptance_rows(
     ]
 
     def docs(kinds: Any) -> str:
-        return _joined([labels.slot(f"document.{k}", lang) for k in kinds], lang)
+        return joined([labels.slot(f"document.{k}", lang) for k in kinds], lang)
 
     missing = tuple(getattr(acceptance, "missing", ()))
     if missing:
@@ -354,11 +354,11 @@ def render_decision(decision: Decision, lang: str = "zh", *, labels: Labels | No
     to the vocabulary of the default registry."""
     language = check_lang(lang)
     vocabulary = labels or labels_for()
-    table = _decision_table(decision, vocabulary, language)
+    table = decision_table(decision, vocabulary, language)
     return "\n".join([_header(decision, vocabulary, language), *table.lines()])
 
 
-def _fact_line(path: str, value: Any, unknown: bool, labels: Labels, lang: Lang) -> str:
+def fact_line(path: str, value: Any, unknown: bool, labels: Labels, lang: Lang) -> str:
     zh = lang == "zh"
     if isinstance(value, bool):
         key = f"fact:{path}={'true' if value else 'false'}"
@@ -370,7 +370,7 @@ def _fact_line(path: str, value: Any, unknown: bool, labels: Labels, lang: Lang)
     elif value is None:
         shown = "未填写" if zh else "not given"
     elif isinstance(value, list | tuple):
-        shown = _joined([labels.fact_value(path, v, lang) for v in value], lang) or (
+        shown = joined([labels.fact_value(path, v, lang) for v in value], lang) or (
             "无" if zh else "none"
         )
     else:
@@ -406,8 +406,8 @@ def _trace_lines(i: int, t: TraceEntry, labels: Labels, lang: Lang) -> list[str]
         f"   {'条件' if zh else 'when'}{'：' if zh else ': '}{describe(t.when, labels, lang)}"
     )
     if t.facts:
-        facts = [_fact_line(k, v, k in t.unknown, labels, lang) for k, v in t.facts.items()]
-        lines.append(f"   {'事实' if zh else 'facts'}{'：' if zh else ': '}{_joined(facts, lang)}")
+        facts = [fact_line(k, v, k in t.unknown, labels, lang) for k, v in t.facts.items()]
+        lines.append(f"   {'事实' if zh else 'facts'}{'：' if zh else ': '}{joined(facts, lang)}")
     if t.slots:
         reads = []
         for k, c in t.slots.items():
@@ -418,7 +418,7 @@ def _trace_lines(i: int, t: TraceEntry, labels: Labels, lang: Lang) -> list[str]
                 value = labels.value(k, c.value, lang)
                 reads.append(f"{name}：{value} [{c.rule}]" if zh else f"{name}: {value} [{c.rule}]")
         lines.append(
-            f"   {'读取结论' if zh else 'reads'}{'：' if zh else ': '}{_joined(reads, lang)}"
+            f"   {'读取结论' if zh else 'reads'}{'：' if zh else ': '}{joined(reads, lang)}"
         )
     if t.parameters:
         params = []
@@ -436,9 +436,9 @@ def _trace_lines(i: int, t: TraceEntry, labels: Labels, lang: Lang) -> list[str]
                 else f"{name} = {u.value}{unit} ({src}{over})"
             )
         lines.append(
-            f"   {'参数' if zh else 'parameters'}{'：' if zh else ': '}{_joined(params, lang)}"
+            f"   {'参数' if zh else 'parameters'}{'：' if zh else ': '}{joined(params, lang)}"
         )
-    sets = _joined(
+    sets = joined(
         [
             f"{labels.slot(k, lang)}{'：' if zh else ': '}{labels.value(k, v, lang)}"
             for k, v in t.sets.items()
@@ -470,13 +470,13 @@ def render_explanation(
 def render_bundle(plan: BundlePlan, lang: str = "zh", *, labels: Labels | None = None) -> str:
     """A bundle plan as text: form, documents, trenches, savings and schedule."""
     language = check_lang(lang)
-    head, table, problems = _bundle_parts(plan, language, labels or labels_for())
+    head, table, problems = bundle_parts(plan, language, labels or labels_for())
     return "\n".join([*head, *table.lines(), *(f"  ! {p}" for p in problems)])
 
 
-def _bundle_parts(
+def bundle_parts(
     plan: BundlePlan, language: Lang, vocabulary: Labels
-) -> tuple[list[str], _Table, list[str]]:
+) -> tuple[list[str], Table, list[str]]:
     """The heading lines, the table and the problems of a bundle plan (for text and HTML)."""
     zh = language == "zh"
 
@@ -491,7 +491,7 @@ def _bundle_parts(
     ]
     for utility, reason in plan.unavailable:
         lines.append(("  不含 " if zh else "  not bundled: ") + f"{u(utility)} — {reason}")
-    table = _Table()
+    table = Table()
     table.head("表单" if zh else "Form")
     for e in plan.form:
         title = e.title.zh if zh else e.title.en

@@ -10,23 +10,17 @@ from typing import Any
 
 import attrs
 
-from gridconnect.bundle import BundlePlan, plan_bundle
-from gridconnect.calendar import WorkingDayCalendar
-from gridconnect.coverage import coverage_warnings
-from gridconnect.decision import (
-    Conclusion,
-    Deadline,
-    Decision,
-    DecisionWarning,
-    Resolution,
-    resolve,
-)
-from gridconnect.documents import Acceptance, acceptance
+from gridconnect.decide.acceptance import Acceptance, acceptance
+from gridconnect.decide.bundle import BundlePlan, plan_bundle
+from gridconnect.decide.calendar import WorkingDayCalendar
+from gridconnect.decide.coverage import coverage_warnings
+from gridconnect.decide.decision import Conclusion, Deadline, Decision, DecisionWarning
+from gridconnect.decide.resolution import Resolution, resolve
 from gridconnect.engine.base import Engine
 from gridconnect.engine.reference import ReferenceEngine
 from gridconnect.errors import EngineError, PluginError
 from gridconnect.model.application import AccessWorks, Application, RouteSegment
-from gridconnect.registry import Registry, default_registry
+from gridconnect.plugins.registry import Registry, default_registry
 from gridconnect.rules.catalogue import Catalogue, Rulebook
 from gridconnect.rules.conditions import UNKNOWN_PREFIX
 from gridconnect.rules.facts import SLOT_PREFIX, facts_of
@@ -88,7 +82,7 @@ def rulebook_for(
 
     Raises :class:`~gridconnect.errors.PluginError` when a plugin of the site's jurisdiction
     (or one above it) failed to load, rather than deciding by the rules that did: see
-    :meth:`Registry.failure_for <gridconnect.registry.Registry.failure_for>`."""
+    :meth:`Registry.failure_for <gridconnect.plugins.registry.Registry.failure_for>`."""
     reg = registry or default_registry()
     failure = reg.failure_for(application.site.division.value)
     if failure is not None:
@@ -112,8 +106,8 @@ def evaluate(
     :class:`~gridconnect.errors.ConflictError` when two rules known to apply disagree with
     neither above the other. A fact the application leaves unknown (a kVA figure without the
     power factor a kW rule needs) leaves undetermined only the slots that depend on it: see
-    :attr:`Decision.undetermined <gridconnect.decision.Decision.undetermined>` and
-    :attr:`Decision.questions <gridconnect.decision.Decision.questions>`.
+    :attr:`Decision.undetermined <gridconnect.decide.decision.Decision.undetermined>` and
+    :attr:`Decision.questions <gridconnect.decide.decision.Decision.questions>`.
 
     A deadline that falls in a year whose holiday notice is not yet encoded is computed from the
     ``holidays`` guess and marked ``provisional``; ``strict_calendar=True`` refuses it instead.
@@ -190,8 +184,8 @@ class Match:
         self, conclusions: Mapping[str, Conclusion], deadlines: Sequence[Deadline]
     ) -> tuple[tuple[DecisionWarning, ...], Acceptance]:
         """What a decision carries beside the rules' conclusions: the coverage warnings
-        (:mod:`gridconnect.coverage`, when the match knows its catalogue) and the acceptance
-        section (:func:`gridconnect.documents.acceptance`)."""
+        (:mod:`gridconnect.decide.coverage`, when the match knows its catalogue) and the acceptance
+        section (:func:`gridconnect.decide.acceptance.acceptance`)."""
         app = self.application
         given = {d.kind: d.source.value for d in app.documents}
         accepted = acceptance(conclusions, given)

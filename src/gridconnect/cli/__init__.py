@@ -6,6 +6,7 @@ shows a traceback for an error gridconnect raises on purpose.
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
 from collections.abc import Sequence
@@ -13,9 +14,10 @@ from datetime import date
 from typing import Any
 
 import click
+import pluggy
 
 from gridconnect import __version__
-from gridconnect._cli_support import (
+from gridconnect.cli.support import (
     AS_OF,
     ENGINE,
     FORMAT,
@@ -28,10 +30,10 @@ from gridconnect._cli_support import (
     parse_date,
     registry_of,
 )
-from gridconnect.api import evaluate, plan_for
-from gridconnect.bundle import bundle_schema
-from gridconnect.calendar import national_calendar
-from gridconnect.decision import Decision, decision_schema
+from gridconnect.decide.bundle import bundle_schema
+from gridconnect.decide.calendar import national_calendar
+from gridconnect.decide.decision import Decision
+from gridconnect.decide.evaluate import evaluate, plan_for
 from gridconnect.errors import (
     ConflictError,
     EngineError,
@@ -39,30 +41,48 @@ from gridconnect.errors import (
     InputError,
     PluginError,
 )
-from gridconnect.interview import (
-    apply_answer,
-    load_application_json,
-    pending,
-    render_interview,
-    run_interview,
-    save_application,
-    split_answer,
-)
 from gridconnect.model.application import Application
-from gridconnect.model.codec import dumps, load_file, structure
+from gridconnect.model.codec import dumps, load_file
 from gridconnect.model.personal import mask
 from gridconnect.model.schema import application_schema
-from gridconnect.places import find_jurisdiction
-from gridconnect.render import render_bundle, render_decision, render_explanation
-from gridconnect.render_html import render_bundle_html, render_html
+from gridconnect.output.html import render_bundle_html, render_html
+from gridconnect.output.labels import labels_for
+from gridconnect.output.schemas import decision_schema
+from gridconnect.output.text import render_bundle, render_decision, render_explanation
+from gridconnect.plugins import hookspecs
 from gridconnect.rules.catalogue import Catalogue, Rulebook
 from gridconnect.rules.conditions import render
-from gridconnect.rules.labels import labels_for
+from gridconnect.rules.places import find_jurisdiction
 
-__all__ = ["main"]
+__all__ = ["FEATURES", "commands_of", "main"]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class _Gridconnect(click.Group):
+    """The ``gridconnect`` group: the core commands, and the features' commands collected on
+    first use. Collecting when this module is imported would run while a feature module that
+    imports :mod:`gridconnect.cli.support` is itself half-imported, and miss its hook."""
+
+    _collected = False
+
+    def _collect(self) -> None:
+        if not self._collected:
+            self._collected = True
+            for command in commands_of():
+                self.add_command(command)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self._collect()
+        return super().list_commands(ctx)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        self._collect()
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(
+    cls=_Gridconnect,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(__version__, prog_name="gridconnect")
 @click.option(
     "--rules",
@@ -281,86 +301,6 @@ def _report_failures(failures: Sequence[tuple[str, GridconnectError]], total: in
     raise SystemExit(2 if any(isinstance(e, INPUT_ERRORS) for _, e in failures) else 1)
 
 
-def _answer_items(_: Any, __: Any, items: Sequence[str]) -> tuple[tuple[str, Any], ...]:
-    """A click callback: each ``PATH=VALUE`` of ``--answer`` as (path, value)."""
-    try:
-        return tuple(split_answer(item) for item in items)
-    except ValueError as error:
-        raise click.BadParameter(
-            f"{str(error)!r} is not PATH=VALUE / 应为 字段路径=值（如 power_factor=0.9）"
-        ) from None
-
-
-def _prompt(text: str) -> str | None:
-    """What the user types after ``text``; None at the end of input (or on Ctrl-C)."""
-    try:
-        answer: str = click.prompt(text, default="", show_default=False, prompt_suffix=": ")
-    except click.Abort:
-        click.echo()
-        return None
-    return answer
-
-
-@cli.command()
-@click.argument("file", type=click.Path(dir_okay=False))
-@click.option(
-    "--answer",
-    "answers",
-    multiple=True,
-    metavar="PATH=VALUE",
-    callback=_answer_items,
-    help="Set the application field PATH (dotted, e.g. applicant.ownership) before asking; "
-    "VALUE is read as JSON if it parses, else as text; repeatable.",
-)
-@click.option(
-    "--out",
-    type=click.Path(dir_okay=False),
-    help="Write the application with its answers to this file (atomically).",
-)
-@AS_OF
-@ENGINE
-@FORMAT
-@LANG
-@click.pass_context
-@guarded()
-def ask(
-    ctx: click.Context,
-    file: str,
-    answers: tuple[tuple[str, Any], ...],
-    out: str | None,
-    as_of: date | None,
-    engine: str | None,
-    fmt: str,
-    lang: str,
-) -> None:
-    """Ask only the questions that could change the decision, then print it.
-
-    With --format json nothing is asked: the questions, the undetermined slots and the decision
-    are printed as JSON, for a form to ask only what matters.
-    """
-    registry = registry_of(ctx)
-    app_json, app = load_application_json(file)
-    for path, value in answers:
-        app_json = apply_answer(app_json, path, value)
-    source = f"{file} (--answer)" if answers else file
-
-    def decide(application: Application) -> Decision:
-        return evaluate(application, as_of, engine, registry=registry)
-
-    if fmt == "json":
-        if answers:
-            app = structure(app_json, Application, source=source)
-        emit(pending(decide(app)))
-        if out:
-            save_application(out, app_json)
-        return
-    result = run_interview(app_json, decide, _prompt, click.echo, lang=lang, source=source)
-    click.echo(("\n" if result.asked else "") + render_interview(result, lang))
-    if out:
-        save_application(out, result.app_json)
-        click.echo(f"\n{'已写入' if lang == 'zh' else 'written to'} {out}")
-
-
 @cli.command()
 @click.argument("file", type=click.Path(dir_okay=False))
 @AS_OF
@@ -566,25 +506,26 @@ def rule_rows(book: Rulebook) -> list[dict[str, Any]]:
     ]
 
 
-# Command groups that live beside the features they drive (one line each).
-# -- subcommands --
-from gridconnect.batch.cli import batch, compare_cmd, corpus  # noqa: E402
+FEATURES = (
+    "gridconnect.interview",
+    "gridconnect.batch.cli",
+    "gridconnect.lifecycle.cli",
+    "gridconnect.serve.cli",
+    "gridconnect.diff",
+    "gridconnect.scaffold",
+)
+"""The modules of the features built on the core that add commands (``gridconnect_commands``)."""
 
-cli.add_command(batch)
-cli.add_command(compare_cmd)
-cli.add_command(corpus)
-from gridconnect.lifecycle.cli import track  # noqa: E402
 
-cli.add_command(track)
-from gridconnect.serve.cli import serve  # noqa: E402
-
-cli.add_command(serve)
-from gridconnect.scaffold import new_plugin_cmd  # noqa: E402
-
-cli.add_command(new_plugin_cmd)
-from gridconnect.diff import diff_cmd  # noqa: E402
-
-cli.add_command(diff_cmd)
+def commands_of(modules: Sequence[str] = FEATURES) -> list[click.Command]:
+    """The commands the modules' ``gridconnect_commands`` hooks add, through pluggy (so its
+    tracing sees them), in the order given."""
+    pm = pluggy.PluginManager(hookspecs.PROJECT)
+    pm.add_hookspecs(hookspecs)
+    for name in modules:
+        pm.register(importlib.import_module(name), name)
+    # pluggy calls the last registered first
+    return [c for group in reversed(pm.hook.gridconnect_commands()) for c in group]
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -43,12 +43,12 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import pluggy
 
-from gridconnect import hookspecs
-from gridconnect.bundle import UtilityRequirement
-from gridconnect.calendar import WorkingDayCalendar, national_calendar
-from gridconnect.documents import DocumentKind
+from gridconnect.decide.acceptance import DocumentKind
+from gridconnect.decide.bundle import UtilityRequirement
+from gridconnect.decide.calendar import WorkingDayCalendar, national_calendar
 from gridconnect.errors import GridconnectError, PluginError
 from gridconnect.model.identifiers import KNOWN_DIVISIONS
+from gridconnect.plugins import hookspecs
 from gridconnect.rules.catalogue import NATIONAL, Catalogue, Jurisdiction
 from gridconnect.rules.loader import RuleSource, load_rules_file
 from gridconnect.rules.model import Text
@@ -144,10 +144,10 @@ class Registry:
     data is invalid, or it builds on a plugin that failed) is left out of the catalogue and
     recorded in :attr:`errors`. Unless ``allow_broken`` is true, the decisions of the
     jurisdictions it defines (and of their children) then raise its
-    :class:`~gridconnect.errors.PluginError` (see :meth:`~gridconnect.registry.Registry.failure_for`) instead of quietly
+    :class:`~gridconnect.errors.PluginError` (see :meth:`~gridconnect.plugins.registry.Registry.failure_for`) instead of quietly
     falling back to the parent's rules; other jurisdictions are unaffected. With
     ``allow_broken`` they are decided without it, and
-    :meth:`~gridconnect.registry.Registry.warnings_for` says so.
+    :meth:`~gridconnect.plugins.registry.Registry.warnings_for` says so.
     """
 
     def __init__(
@@ -193,7 +193,7 @@ class Registry:
         self._failures: list[tuple[frozenset[str] | None, PluginError]] = []
         candidates: list[_Candidate] = []
 
-        from gridconnect.jurisdictions import national
+        from gridconnect.plugins.jurisdictions import national
 
         candidates.append(
             _Candidate("national", "gridconnect", _version("gridconnect"), lambda: national.plugin)

@@ -2,7 +2,7 @@
 
 A city plugin is mostly declarations::
 
-    from gridconnect.plugin import PackagedRules, jurisdiction
+    from gridconnect.plugins.packaged import PackagedRules, jurisdiction
 
     plugin = PackagedRules(
         __name__,
@@ -20,9 +20,9 @@ from collections.abc import Mapping, Sequence
 from importlib.resources import files as resource_files
 from typing import TYPE_CHECKING
 
-from gridconnect.bundle import UtilityRequirement
-from gridconnect.documents import DocumentKind
-from gridconnect.hookspecs import hookimpl
+from gridconnect.decide.acceptance import DocumentKind
+from gridconnect.decide.bundle import UtilityRequirement
+from gridconnect.plugins.hookspecs import hookimpl
 from gridconnect.rules.catalogue import Jurisdiction
 from gridconnect.rules.loader import RuleSource, parse_rules
 from gridconnect.rules.model import Text

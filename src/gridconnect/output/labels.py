@@ -5,12 +5,12 @@ The core vocabulary is :data:`VOCABULARY`, declared here beside the slots
 (:mod:`gridconnect.rules.slots`) and the facts (:mod:`gridconnect.rules.facts`). Plugins add the
 labels of the names they introduce (``permit.highway_crossing``, ``service.online_web``,
 ``note.four_ways``, ``stage.connection``) through the ``gridconnect_labels`` hook; a plugin built
-with :class:`gridconnect.plugin.PackagedRules` ships them as ``labels.toml`` in its package::
+with :class:`gridconnect.plugins.packaged.PackagedRules` ships them as ``labels.toml`` in its package::
 
     [permit]
     highway_crossing = { zh = "跨越、穿越公路审批", en = "crossing a highway" }
 
-Document kinds are labelled by their :class:`~gridconnect.documents.DocumentKind` name.
+Document kinds are labelled by their :class:`~gridconnect.decide.acceptance.DocumentKind` name.
 
 Keys, all in one flat mapping:
 
@@ -62,7 +62,7 @@ from gridconnect.rules.model import Limit, Text
 from gridconnect.rules.slots import SLOT_FAMILIES, SLOTS
 
 if TYPE_CHECKING:
-    from gridconnect.registry import Registry
+    from gridconnect.plugins.registry import Registry
 
 __all__ = [
     "LANGS",
@@ -183,7 +183,7 @@ VOCABULARY: Mapping[str, Text] = {
     "stage.utility_steps": _t("供电企业办理时间", "the utility's own steps"),
     "stage.supply_plan": _t("答复供电方案", "supply plan"),
     "stage.connection": _t("装表接电", "connection"),
-    # the acceptance (受理) of an application (gridconnect.documents.Acceptance)
+    # the acceptance (受理) of an application (gridconnect.decide.acceptance.Acceptance)
     "acceptance:status": _t("受理结果", "acceptance"),
     "acceptance:accepted": _t("材料齐全，可以受理", "accepted: nothing required is missing"),
     "acceptance:accepted_with_tolerance": _t(
@@ -532,7 +532,7 @@ def labels_for(registry: Registry | None = None) -> Labels:
     """The vocabulary of ``registry`` (the default registry if None): the core labels, those its
     plugins add through ``gridconnect_labels``, and its document kinds. Built once per registry."""
     if registry is None:
-        from gridconnect.registry import default_registry
+        from gridconnect.plugins.registry import default_registry
 
         registry = default_registry()
     with _lock:

@@ -1,9 +1,9 @@
 """What a decision does not cover, said in the decision (its coverage warnings).
 
 A decision is only as wide as the rules behind it. :func:`coverage_warnings` says where it is
-narrower than the application, as :class:`~gridconnect.decision.DecisionWarning` entries that
-:meth:`Match.decide <gridconnect.api.Match.decide>` (and so
-:func:`~gridconnect.api.evaluate`) adds to the decision (JSON ``warnings``; the text renderer
+narrower than the application, as :class:`~gridconnect.decide.decision.DecisionWarning` entries that
+:meth:`Match.decide <gridconnect.decide.evaluate.Match.decide>` (and so
+:func:`~gridconnect.decide.evaluate.evaluate`) adds to the decision (JSON ``warnings``; the text renderer
 prints them first):
 
 ``no_local_rules``
@@ -35,8 +35,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from gridconnect.calendar import WorkingDayCalendar
-from gridconnect.decision import Deadline, DecisionWarning
+from gridconnect.decide.calendar import WorkingDayCalendar
+from gridconnect.decide.decision import Deadline, DecisionWarning
 from gridconnect.model.application import Application
 from gridconnect.model.identifiers import KNOWN_DIVISIONS
 from gridconnect.rules.catalogue import Catalogue, Jurisdiction, not_serving, utility_of
