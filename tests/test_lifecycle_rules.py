@@ -23,7 +23,6 @@ from gridconnect.lifecycle.rules import (
     LIFECYCLE_FACTS,
     PROJECT_STATES,
     LifecycleRule,
-    core_rules,
     load_lifecycle_text,
     parse_lifecycle_rules,
     scope_of,
@@ -45,9 +44,12 @@ ON = date(2025, 3, 3)
 @pytest.fixture(scope="module")
 def chart() -> Statechart:
     registry = default_registry()
-    return Statechart(
-        core_rules() + registry.lifecycle_rules, registry.catalogue, get_engine("reference")
-    )
+    return Statechart(registry.lifecycle_rules, registry.catalogue, get_engine("reference"))
+
+
+def _national() -> tuple[LifecycleRule, ...]:
+    """The generic lifecycle, which the national plugin publishes."""
+    return Registry(entry_points=False, environment=False).lifecycle_rules
 
 
 def event(kind: str, **fields: Any) -> Any:
@@ -156,7 +158,8 @@ def test_a_project_moves_forward_only(chart: Statechart) -> None:
 
 
 def test_every_state_is_reachable_and_only_connected_and_completed_are_final() -> None:
-    rules = core_rules()
+    rules = [r for r in default_registry().lifecycle_rules if r.jurisdiction == "CN"]
+    assert rules  # the national plugin publishes the generic lifecycle
     for scope, states, final in (
         ("application", APPLICATION_STATES, {"connected"}),
         ("project", PROJECT_STATES, {"completed"}),
@@ -300,7 +303,7 @@ def test_transitions_that_disagree_in_one_jurisdiction_reject_the_event() -> Non
         .replace("guangzhou.x", "cn.x"),
         "f.toml",
     )
-    chart = Statechart(core_rules() + other, registry.catalogue, get_engine("reference"))
+    chart = Statechart(_national() + other, registry.catalogue, get_engine("reference"))
     step = chart.step(HUANGPU, ON, application_facts("submitted", "accepted"))
     assert step.rejected
     assert step.problem is not None
@@ -309,7 +312,7 @@ def test_transitions_that_disagree_in_one_jurisdiction_reject_the_event() -> Non
     city = load_lifecycle_text(
         rule('on = "accepted"\nfrom = ["submitted"]\nto = "plan_answered"'), "f.toml"
     )
-    chart = Statechart(core_rules() + city, registry.catalogue, get_engine("reference"))
+    chart = Statechart(_national() + city, registry.catalogue, get_engine("reference"))
     assert chart.step(HUANGPU, ON, application_facts("submitted", "accepted")).target == (
         "plan_answered"  # the more specific jurisdiction wins
     )
@@ -326,7 +329,7 @@ def test_a_plugin_whose_lifecycle_rules_are_not_rules_is_set_aside() -> None:
     registry = Registry(entry_points=False, environment=False, plugins=[("bad", _BadPlugin())])
     assert [e.plugin for e in registry.errors] == ["bad"]
     assert "expected LifecycleRule" in registry.errors[0].en
-    assert registry.lifecycle_rules == ()
+    assert registry.lifecycle_rules == _national()  # the national floor's, nothing of "bad"
 
 
 # -- durable_rules against the reference engine ----------------------------------------------------
@@ -348,7 +351,7 @@ def charts() -> tuple[Statechart, Statechart]:
     if not durable.available():
         pytest.skip("durable_rules cannot be imported on this Python")
     registry = default_registry()
-    rules = core_rules() + registry.lifecycle_rules
+    rules = registry.lifecycle_rules
     return (
         Statechart(rules, registry.catalogue, get_engine("durable"), memo=False),
         Statechart(rules, registry.catalogue, get_engine("reference"), memo=False),
@@ -405,3 +408,17 @@ def test_more_live_applications_than_a_durable_ruleset_has_sessions() -> None:
     report = tracker.report(as_of=date(2025, 3, 31))
     assert report.states == {"accepted": 2000}
     assert report.stage("supply_plan").count == 2000
+
+
+def test_the_generic_lifecycle_comes_through_the_national_plugin_like_any_other() -> None:
+    rules = _national()
+    assert rules
+    assert {r.jurisdiction for r in rules} == {"CN"}
+    assert {r.source for r in rules} == {
+        "gridconnect.plugins.jurisdictions.national/lifecycle.toml"
+    }
+    from gridconnect.lifecycle.rules import core_rules
+
+    with pytest.warns(DeprecationWarning, match="Registry.lifecycle_rules"):
+        old = core_rules()
+    assert old == rules

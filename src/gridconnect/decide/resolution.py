@@ -24,9 +24,9 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 
@@ -45,7 +45,9 @@ from gridconnect.rules.facts import SLOT_PREFIX
 from gridconnect.rules.model import Limit, LimitUnit, Value, plain
 from gridconnect.rules.questions import ASKS, Question
 
-__all__ = ["Resolution", "decide", "resolve"]
+__all__ = ["Resolution", "decide", "most_specific", "resolve"]
+
+T = TypeVar("T")
 
 _MAX_UNKNOWN_RULES = 10
 """A slot that waits on more unknown rules than this is undetermined without trying every
@@ -237,9 +239,16 @@ def _defeats(rules: Sequence[BoundRule]) -> dict[str, list[str]]:
     return defeated
 
 
+def most_specific(items: Sequence[T], depth: Callable[[T], int]) -> list[T]:
+    """The items of the most specific jurisdiction: specificity is the depth in the chain,
+    counted from the nation (0), not a fixed ranking of district, city and province. Decision
+    rules and lifecycle rules are both ranked by it."""
+    deepest = max(depth(i) for i in items)
+    return [i for i in items if depth(i) == deepest]
+
+
 def _top(setters: Sequence[BoundRule]) -> list[BoundRule]:
-    deepest = max(b.depth for b in setters)
-    return [b for b in setters if b.depth == deepest]
+    return most_specific(setters, lambda b: b.depth)
 
 
 def _slot_outcome(rules: Sequence[BoundRule], slot: str) -> Any:

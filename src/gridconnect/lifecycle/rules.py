@@ -7,8 +7,8 @@ holds, move to that state (``to``), or stay (``stay = true``), and ask for these
 (:mod:`gridconnect.rules.conditions`) over the small fact table :data:`LIFECYCLE_FACTS`, so both
 engines evaluate them and they render in the docs and in error messages.
 
-The core ships the generic lifecycle of an application and of a project (``national.toml``
-beside this module); plugins add theirs through the
+The national plugin ships the generic lifecycle of an application and of a project
+(``lifecycle.toml`` beside its rules); every plugin, that one included, adds its rules through the
 :func:`~gridconnect.plugins.hookspecs.gridconnect_lifecycle_rules` hook. A plugin built with
 :class:`~gridconnect.plugins.packaged.PackagedRules` needs no code for it: a ``lifecycle.toml`` file in its
 package is read as its answer to the hook. A lifecycle file::
@@ -33,6 +33,7 @@ package is read as its answer to the hook. A lifecycle file::
 from __future__ import annotations
 
 import tomllib
+import warnings
 from collections.abc import Mapping, Sequence
 from datetime import date
 from importlib.resources import files as resource_files
@@ -59,7 +60,7 @@ from gridconnect.rules.loader import (
     read_rule_head,
     read_text,
 )
-from gridconnect.rules.model import Citation, Text
+from gridconnect.rules.model import Citation, Dated, Text
 
 __all__ = [
     "APPLICATION_STATES",
@@ -167,7 +168,7 @@ class Action:
 
 
 @attrs.frozen(kw_only=True)
-class LifecycleRule:
+class LifecycleRule(Dated):
     """One lifecycle rule: a transition (``to``/``stay``), actions (``do``), or both.
 
     Only a transition makes an event legal; a rule with actions alone adds them to a legal one.
@@ -206,11 +207,6 @@ class LifecycleRule:
         if self.when != TRUE:
             parts.append(self.when)
         return And(tuple(parts))
-
-    def in_force(self, on: date) -> bool:
-        return self.effective_from <= on and (
-            self.effective_until is None or on <= self.effective_until
-        )
 
     def describe(self) -> str:
         """One line: ``from → to on kind when ...``."""
@@ -330,5 +326,17 @@ def packaged_lifecycle_rules(package: str) -> tuple[LifecycleRule, ...]:
 
 
 def core_rules() -> tuple[LifecycleRule, ...]:
-    """The generic lifecycle of an application and of a project that the core ships."""
-    return packaged_lifecycle_rules(__package__ or "gridconnect.lifecycle")
+    """The generic lifecycle of an application and of a project, which the national plugin
+    (``gridconnect.plugins.jurisdictions.national``) now publishes like any other plugin.
+
+    .. deprecated:: 0.2
+       Use :attr:`Registry.lifecycle_rules <gridconnect.plugins.registry.Registry.lifecycle_rules>`,
+       which holds these rules with every plugin's.
+    """
+    warnings.warn(
+        "core_rules() is deprecated: the national plugin publishes these rules; use "
+        "Registry.lifecycle_rules",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    return packaged_lifecycle_rules("gridconnect.plugins.jurisdictions.national")

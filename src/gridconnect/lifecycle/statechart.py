@@ -28,6 +28,7 @@ from typing import Any
 
 import attrs
 
+from gridconnect.decide.resolution import most_specific
 from gridconnect.engine.base import Engine, Matcher, MatchRule
 from gridconnect.errors import RuleDataError
 from gridconnect.lifecycle.events import (
@@ -137,9 +138,7 @@ class Statechart:
                     rule=rule.id,
                 )
             for other in versions.setdefault(rule.id, []):
-                if rule.effective_from <= (other.effective_until or date.max) and (
-                    other.effective_from <= (rule.effective_until or date.max)
-                ):
+                if rule.overlaps(other):
                     raise RuleDataError(
                         "two versions of the rule are in force at once",
                         "该规则的两个版本生效期重叠",
@@ -192,8 +191,7 @@ class Statechart:
         transitions = [(book.depth[i], book.rules[i]) for i in matched if book.rules[i].transition]
         if not transitions:
             return Step(target=None, rules=ids, problem=self._illegal(book, facts))
-        deepest = max(d for d, _ in transitions)
-        top = [r for d, r in transitions if d == deepest]
+        top = [r for _, r in most_specific(transitions, lambda t: t[0])]
         state = facts["state"]
         targets = {r.to or state for r in top}
         if len(targets) > 1:

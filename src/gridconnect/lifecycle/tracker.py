@@ -55,7 +55,6 @@ from gridconnect.lifecycle.events import (
     sort_key,
     subject_of,
 )
-from gridconnect.lifecycle.rules import core_rules
 from gridconnect.lifecycle.statechart import Statechart, facts_for
 from gridconnect.lifecycle.store import Store
 from gridconnect.lifecycle.subject import DecisionSummary, Subject
@@ -358,7 +357,7 @@ class Tracker:
             engine if engine is not None and not isinstance(engine, str) else get_engine(engine)
         )
         self.statechart = Statechart(
-            core_rules() + self.registry.lifecycle_rules,
+            self.registry.lifecycle_rules,
             self.registry.catalogue,
             self.engine,
             memo=memo,

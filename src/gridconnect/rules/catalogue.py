@@ -130,12 +130,6 @@ class BoundRule:
         return self.rule.id
 
 
-def _conflicting_ranges(a: Any, b: Any) -> bool:
-    a_end = a.effective_until or date.max
-    b_end = b.effective_until or date.max
-    return bool(a.effective_from <= b_end and b.effective_from <= a_end)
-
-
 def _substitute(cond: Condition, values: Mapping[str, Any]) -> Condition:
     if isinstance(cond, Cmp) and isinstance(cond.value, ParamRef):
         return Cmp(cond.path, cond.op, values[cond.value.name])
@@ -456,7 +450,7 @@ class Catalogue:
                 )
             for i, a in enumerate(versions):
                 for b in versions[i + 1 :]:
-                    if _conflicting_ranges(a, b):
+                    if a.overlaps(b):
                         raise RuleDataError(
                             f"two versions are in force at once ({a.effective_from} and "
                             f"{b.effective_from}); make their effective ranges disjoint",
@@ -524,7 +518,7 @@ class Catalogue:
     def _check_versions(p: Parameter) -> None:
         for i, a in enumerate(p.versions):
             for b in p.versions[i + 1 :]:
-                if _conflicting_ranges(a, b):
+                if a.overlaps(b):
                     raise RuleDataError(
                         f"two values are in force at once from {b.effective_from}",
                         f"自 {b.effective_from} 起两个取值同时有效",

@@ -19,6 +19,7 @@ from gridconnect.rules.conditions import TRUE, Condition, ParamRef
 __all__ = [
     "Citation",
     "Confidence",
+    "Dated",
     "IssuerKind",
     "Limit",
     "LimitUnit",
@@ -133,8 +134,30 @@ Value: TypeAlias = str | int | bool | Limit | Text
 """What a rule may set a conclusion slot to."""
 
 
+class Dated:
+    """What is in force from ``effective_from`` to ``effective_until``, both days included (None:
+    no end): a rule, a parameter version, a lifecycle rule. One convention for all of them, and
+    one test of two versions that would be in force at once."""
+
+    __slots__ = ()
+    effective_from: date
+    effective_until: date | None
+
+    def in_force(self, on: date) -> bool:
+        """Whether it is in force on ``on``."""
+        return self.effective_from <= on and (
+            self.effective_until is None or on <= self.effective_until
+        )
+
+    def overlaps(self, other: Dated) -> bool:
+        """Whether it and ``other`` are in force on some day together."""
+        return self.effective_from <= (other.effective_until or date.max) and (
+            other.effective_from <= (self.effective_until or date.max)
+        )
+
+
 @attrs.frozen(kw_only=True)
-class Rule:
+class Rule(Dated):
     """One rule, in one version (rules with one id and disjoint date ranges are its versions)."""
 
     id: str
@@ -148,23 +171,13 @@ class Rule:
     exception_to: tuple[str, ...] = ()
     source: str | None = None  # file it was loaded from, for error messages
 
-    def in_force(self, on: date) -> bool:
-        return self.effective_from <= on and (
-            self.effective_until is None or on <= self.effective_until
-        )
-
 
 @attrs.frozen(kw_only=True)
-class ParameterVersion:
+class ParameterVersion(Dated):
     value: int | float | bool | str
     effective_from: date
     citation: Citation
     effective_until: date | None = None
-
-    def in_force(self, on: date) -> bool:
-        return self.effective_from <= on and (
-            self.effective_until is None or on <= self.effective_until
-        )
 
 
 @attrs.frozen(kw_only=True)

@@ -1,6 +1,8 @@
 """The national floor (全国): a plugin of the core, built like any city's.
 
-Its rules are in ``rules.toml`` beside this file, each with its citation and confidence.
+Its rules are in ``rules.toml`` beside this file, each with its citation and confidence; the
+generic lifecycle of an application and of a project (the statechart every city builds on) is
+in ``lifecycle.toml``.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ def _kind(id: str, en: str, zh: str) -> DocumentKind:
 
 plugin = PackagedRules(
     __name__,
+    lifecycle_files=["lifecycle.toml"],
     jurisdictions=[jurisdiction("CN", "中国", "China", "cn", parent=None, aliases=["china"])],
     document_kinds=[
         _kind("identity", "identity document of the applicant", "用电人有效身份证明"),
