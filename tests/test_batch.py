@@ -256,6 +256,7 @@ def test_resume_refuses_a_checkpoint_of_another_input(tmp_path: Path) -> None:
         run_batch(source, out, scenario=REFERENCE, workers=0, chunk_size=10, resume=True)
 
 
+@pytest.mark.slow
 def test_a_killed_run_leaves_no_complete_looking_output_and_resumes(tmp_path: Path) -> None:
     source = tmp_path / "c.jsonl"
     write_corpus(source, 6000, seed=5, divisions="4401")

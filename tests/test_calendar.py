@@ -15,6 +15,7 @@ from typing import Any
 
 import holidays
 import pytest
+from conftest import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -422,7 +423,7 @@ limits = st.integers(min_value=0, max_value=120)
 # Lenient calendar: any year holidays knows, encoded or guessed, and limits spanning years.
 any_days = st.dates(D(1990, 1, 1), D(2040, 12, 31))
 long_limits = st.integers(min_value=0, max_value=1500)
-PROPERTY = settings(deadline=None, max_examples=200)
+PROPERTY = settings(deadline=None, max_examples=examples(200))
 
 
 def _working(day: date) -> date:
@@ -509,7 +510,7 @@ def test_strict_calendar_matches_the_day_by_day_reference(start: date, n: int) -
     assert cn.working_days_between(start, end) == ref_working_days_between(start, end)
 
 
-@settings(deadline=None, max_examples=100)
+@settings(deadline=None, max_examples=examples(100))
 @given(any_days, long_limits, any_days)
 def test_lenient_calendar_matches_the_reference_across_many_years(
     start: date, n: int, other: date

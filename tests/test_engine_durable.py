@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any, TypeVar
 
 import pytest
+from conftest import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -177,7 +178,7 @@ def assert_same(rules: list[MatchRule], cases: list[dict[str, Any]]) -> DurableM
 
 
 @settings(
-    max_examples=150,
+    max_examples=examples(150),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )

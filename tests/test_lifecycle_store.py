@@ -19,6 +19,7 @@ from typing import Any
 
 import attrs
 import pytest
+from conftest import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -161,7 +162,9 @@ def streams(draw: st.DrawFn) -> list[Event]:
 
 
 @settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(40),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(events=streams(), data=st.data())
 def test_any_order_batching_or_duplication_of_the_same_events_gives_the_same_state(
@@ -275,6 +278,7 @@ def _acknowledgements(
     return acks, inside
 
 
+@pytest.mark.slow
 def test_a_killed_ingestion_loses_nothing_acknowledged_and_leaves_no_partial_batch(
     tmp_path: Path,
 ) -> None:
