@@ -19,7 +19,6 @@ from conftest import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import gridconnect.calendar as calendar_module
 from gridconnect.calendar import (
     NATIONAL_NOTICES,
     NOTICES_ENCODED_FROM,
@@ -315,9 +314,7 @@ def test_lenient_calendar_refuses_to_run_past_the_last_representable_date() -> N
         lenient.add_working_days(D(9999, 12, 30), 5)
 
 
-def test_old_holidays_package_lowers_the_encoded_bound_instead_of_guessing(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_old_holidays_package_lowers_the_encoded_bound_instead_of_guessing() -> None:
     last = NOTICES_ENCODED_THROUGH
 
     def old_holidays(years: Any) -> Any:
@@ -326,20 +323,14 @@ def test_old_holidays_package_lowers_the_encoded_bound_instead_of_guessing(
         cal.weekend_workdays = {d for d in cal.weekend_workdays if d.year != last}
         return cal
 
-    monkeypatch.setattr(calendar_module, "_china_holidays", old_holidays)
-    calendar_module._installed_notices_through.cache_clear()
-    try:
-        strict = ChinaCalendar()
-        assert strict.encoded_through == last - 1
-        assert not strict.covers(D(last, 6, 1))
-        with pytest.raises(CalendarError, match="upgrade holidays") as info:
-            strict.is_working_day(D(last, 6, 1))
-        assert "升级" in info.value.zh
-        assert ChinaCalendar(strict=False).is_provisional(D(last, 6, 1))
-    finally:
-        monkeypatch.undo()
-        calendar_module._installed_notices_through.cache_clear()
-    assert ChinaCalendar().encoded_through == last
+    strict = ChinaCalendar(source=old_holidays)
+    assert strict.encoded_through == last - 1
+    assert not strict.covers(D(last, 6, 1))
+    with pytest.raises(CalendarError, match="upgrade holidays") as info:
+        strict.is_working_day(D(last, 6, 1))
+    assert "升级" in info.value.zh
+    assert ChinaCalendar(strict=False, source=old_holidays).is_provisional(D(last, 6, 1))
+    assert ChinaCalendar().encoded_through == last  # the installed package is untouched
 
 
 def test_national_calendar_is_one_shared_instance_per_mode() -> None:
