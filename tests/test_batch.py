@@ -296,6 +296,7 @@ def test_a_killed_run_leaves_no_complete_looking_output_and_resumes(tmp_path: Pa
     assert not (tmp_path / "out.jsonl.partial").exists()
 
 
+@pytest.mark.slow
 def test_a_dying_worker_is_reported_its_rows_retried_once_then_the_culprit_rejected(
     tmp_path: Path, observed: Callable[..., Scenario]
 ) -> None:
@@ -325,6 +326,7 @@ def test_a_dying_worker_is_reported_its_rows_retried_once_then_the_culprit_rejec
     assert "again on line 17 alone" in messages[1]
 
 
+@pytest.mark.slow
 def test_the_default_engine_runs_in_worker_processes(tmp_path: Path) -> None:
     source = tmp_path / "c.jsonl"
     write_corpus(source, 40, seed=8, divisions="4419")
@@ -345,6 +347,7 @@ def test_a_scenario_that_cannot_load_fails_before_any_row(tmp_path: Path) -> Non
     assert not (tmp_path / "out.jsonl.partial").exists()
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(os.cpu_count() == 1, reason="needs two cores")
 def test_workers_are_separate_processes(tmp_path: Path, observed: Callable[..., Scenario]) -> None:
     log = tmp_path / "log"
@@ -359,6 +362,7 @@ def test_workers_are_separate_processes(tmp_path: Path, observed: Callable[..., 
     assert 1 <= len(pids) <= 2  # which idle worker takes a task is the pool's choice
 
 
+@pytest.mark.slow
 def test_workers_that_cannot_start_stop_the_run_with_the_reason(tmp_path: Path) -> None:
     """A spawned worker re-imports the main module; from standard input it cannot, and dies
     before its first task. That is no row's fault: the run stops at once with a

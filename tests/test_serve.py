@@ -468,6 +468,7 @@ def test_a_bad_application_on_the_page_is_located_and_escaped(client: TestClient
 # -- the durable engine in a worker process ------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_durable_runs_in_a_worker_process_that_is_replaced_when_it_dies() -> None:
     app = create_app(ServeConfig(engine="durable"))
     service = app.state.service

@@ -30,7 +30,7 @@ import itertools
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, timedelta
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
@@ -43,6 +43,9 @@ from gridconnect.rules.conditions import TRUE, Condition
 from gridconnect.rules.facts import SLOT_PREFIX
 from gridconnect.rules.model import Citation, Limit, LimitUnit, Text, Value
 from gridconnect.rules.questions import ASKS, Question
+
+if TYPE_CHECKING:
+    from gridconnect.model.codec import JSONObject
 
 __all__ = [
     "COUNTED_FROM_APPLICATION",
@@ -295,7 +298,7 @@ class DecisionWarning:
     #: What it is about, e.g. the plugin that failed (None when nothing in particular).
     source: str | None = None
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JSONObject:
         """The JSON form, as in a decision's ``warnings``."""
         return {"kind": self.kind, "en": self.en, "zh": self.zh, "source": self.source}
 
@@ -390,7 +393,7 @@ class Decision:
         """Deterministic JSON (sorted keys, Chinese kept)."""
         return json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=True, indent=2)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JSONObject:
         """The JSON-shaped form :meth:`to_json` writes (schema :func:`decision_schema`)."""
         data = self._to_dict()
         if self.bundle is not None:

@@ -24,7 +24,7 @@ import subprocess
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import click
@@ -35,6 +35,9 @@ from gridconnect.registry import Registry
 from gridconnect.rules.conditions import render
 from gridconnect.rules.loader import RuleSource, load_rules_file
 from gridconnect.rules.model import Citation, Parameter, Rule
+
+if TYPE_CHECKING:
+    from gridconnect.model.codec import JSONObject, JSONValue
 
 __all__ = [
     "Change",
@@ -78,7 +81,7 @@ class Change:
     old: str
     new: str
 
-    def to_dict(self) -> dict[str, str]:
+    def to_dict(self) -> JSONObject:
         return {"aspect": self.aspect, "old": self.old, "new": self.new}
 
 
@@ -106,9 +109,9 @@ class PolicyDiff:
             or self.parameters_changed
         )
 
-    def to_dict(self) -> dict[str, Any]:
-        def changed(items: Sequence[tuple[str, tuple[Change, ...]]]) -> list[dict[str, Any]]:
-            return [{"id": k, "changes": [c.to_dict() for c in cs]} for k, cs in items]
+    def to_dict(self) -> JSONObject:
+        def changed(items: Sequence[tuple[str, tuple[Change, ...]]]) -> list[JSONValue]:
+            return [{"id": k, "changes": list(map(Change.to_dict, cs))} for k, cs in items]
 
         return {
             "old": self.old,

@@ -119,6 +119,7 @@ import threading
 import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
+from types import ModuleType
 from typing import Any, Literal, NoReturn, TypeAlias
 
 import attrs
@@ -1196,7 +1197,11 @@ class DurableMatcher:
     """Rules compiled to durable rulesets; :meth:`match` asserts, collects, retracts."""
 
     def __init__(
-        self, rules: tuple[MatchRule, ...], schema: _Schema, chunks: list[_Chunk], module: Any
+        self,
+        rules: tuple[MatchRule, ...],
+        schema: _Schema,
+        chunks: list[_Chunk],
+        module: ModuleType,
     ):
         """Use :meth:`DurableEngine.compile`."""
         self.rules = rules
@@ -1222,7 +1227,7 @@ class DurableMatcher:
         """Release the rulesets now (also done when the matcher is garbage-collected)."""
         self._finalizer()
 
-    def match(self, facts: Mapping[str, Any]) -> list[int]:
+    def match(self, facts: Mapping[str, object]) -> list[int]:
         if len(self._chunks) == 1:  # the common case: encode straight into the one message
             messages = [self._message(self._chunks[0], self._single, facts)]
         else:
@@ -1348,7 +1353,7 @@ class DurableEngine:
 
     name = "durable"
 
-    def __init__(self, *, extension: object = None) -> None:
+    def __init__(self, *, extension: ModuleType | None = None) -> None:
         """``extension`` is the ``durable_rules_engine`` module the matchers call (by default
         the installed one, imported on the first :meth:`compile`); a stand-in that wraps it can
         make one call fail, as a test does to check that a failure half-way is contained."""

@@ -27,7 +27,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -61,6 +61,9 @@ from gridconnect.rules.model import (
     Value,
 )
 from gridconnect.rules.slots import slot_type
+
+if TYPE_CHECKING:
+    from gridconnect.engine.base import Engine, Matcher
 
 __all__ = ["BoundRule", "Catalogue", "Jurisdiction", "ParameterUse", "Rulebook"]
 
@@ -272,7 +275,7 @@ class Rulebook:
             for stratum in self.strata
         )
         """For each stratum, the facts (and ``slot:`` paths) read that may be unknown."""
-        self._matchers: dict[Any, Any] = {}
+        self._matchers: dict[tuple[str, int, str], Matcher] = {}
         self._caches: dict[str, dict[Any, Any]] = {}
         self._lock = threading.Lock()
 
@@ -298,7 +301,7 @@ class Rulebook:
         with self._lock:
             return self._caches.setdefault(name, {})
 
-    def matcher(self, engine: Any, stratum: int = 0, variant: str = "classical") -> Any:
+    def matcher(self, engine: Engine, stratum: int = 0, variant: str = "classical") -> Matcher:
         """The rules of one stratum compiled by ``engine``, once per rulebook, engine, stratum
         and variant: ``classical`` (nothing unknown), or the ``must`` and ``may`` halves of
         three-valued matching (:func:`~gridconnect.rules.conditions.three_valued`). Positions
