@@ -260,7 +260,7 @@ class TraceEntry:
     #: The rule's condition as one line of text (parameters replaced by their values).
     condition: str
     #: The application facts the condition reads, with their values (None: absent or unknown).
-    facts: Mapping[str, Any]
+    facts: Mapping[str, object]
     #: The slots the condition reads: the conclusion of each, None if undecided.
     slots: Mapping[str, Conclusion | None]
     #: The facts and slots read whose value is unknown.
@@ -517,7 +517,7 @@ class Resolution:
     trace: tuple[tuple[BoundRule, Outcome, tuple[str, ...]], ...]  # (rule, outcome, by)
     undetermined: Mapping[str, tuple[str, ...]] = attrs.field(factory=dict)
     """Slots that wait on rules whose condition is unknown, with those rules."""
-    slot_facts: Mapping[str, Any] = attrs.field(factory=dict)
+    slot_facts: Mapping[str, object] = attrs.field(factory=dict)
     """Every slot the rulebook's rules read, as the fact ``slot:<slot>`` (None if undecided)."""
 
     def deadlines(
@@ -598,7 +598,7 @@ class Resolution:
         application_id: str,
         rulebook: Rulebook,
         engine: str,
-        facts: Mapping[str, Any],
+        facts: Mapping[str, object],
         deadlines: tuple[Deadline, ...],
         unknown_facts: frozenset[str] = frozenset(),
     ) -> Decision:
@@ -782,7 +782,7 @@ def decide(
     application_id: str,
     applied_on: date,
     approval_filed_on: date | None,
-    facts: Mapping[str, Any],
+    facts: Mapping[str, object],
     rulebook: Rulebook,
     matched: Sequence[int],
     engine: str,

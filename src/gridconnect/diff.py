@@ -37,6 +37,7 @@ from gridconnect.rules.loader import RuleSource, load_rules_file
 from gridconnect.rules.model import Citation, Parameter, Rule
 
 if TYPE_CHECKING:
+    from gridconnect.batch.compare import Comparison
     from gridconnect.model.codec import JSONObject, JSONValue
 
 __all__ = [
@@ -418,7 +419,7 @@ def _source_paths(info: Any) -> list[Path]:
 
 def what_if(
     old: Version, new: Version, corpus: str | Path, workdir: Path, *, workers: int | None = 0
-) -> Any:
+) -> Comparison:
     """Evaluate the corpus under both versions: a :class:`gridconnect.batch.Comparison`."""
     from gridconnect.batch.compare import compare
 

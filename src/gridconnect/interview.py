@@ -22,7 +22,7 @@ import tempfile
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -33,6 +33,9 @@ from gridconnect.model.codec import loads, read_bounded, structure
 from gridconnect.render import render_decision
 from gridconnect.rules.labels import labels_for
 from gridconnect.rules.questions import Question
+
+if TYPE_CHECKING:
+    from gridconnect.model.codec import JSONObject
 
 __all__ = [
     "Interview",
@@ -410,7 +413,7 @@ def render_interview(result: Interview, lang: str = "zh") -> str:
     return head + "\n" + render_decision(result.decision, lang)
 
 
-def pending(decision: Decision) -> dict[str, Any]:
+def pending(decision: Decision) -> JSONObject:
     """The JSON a form asks from: ``questions``, ``undetermined``, ``complete`` and the whole
     ``decision`` (the questions and undetermined slots as in the decision's own JSON)."""
     data = decision.to_dict()

@@ -203,7 +203,7 @@ def compare(
     workers: int | None = None,
     chunk_size: int = 500,
     fast: bool = True,
-    scheduler: Any = None,
+    scheduler: object = None,
     examples: int = 3,
     progress: Callable[[Progress], None] | None = None,
     on_failure: Callable[[str], None] | None = None,

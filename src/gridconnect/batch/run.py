@@ -322,7 +322,7 @@ def run_batch(
     trace: bool = True,
     fast: bool = True,
     compact: bool = False,
-    scheduler: Any = None,
+    scheduler: object = None,
     progress: Callable[[Progress], None] | None = None,
     on_failure: Callable[[str], None] | None = None,
 ) -> BatchSummary:

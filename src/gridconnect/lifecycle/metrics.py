@@ -38,6 +38,7 @@ from gridconnect.registry import Registry, default_registry
 from gridconnect.rules.model import Limit, LimitUnit
 
 if TYPE_CHECKING:
+    from gridconnect.lifecycle.tracker import ApplicationStatus
     from gridconnect.model.codec import JSONObject
 
 __all__ = ["Baseline", "Indicators", "Savings", "baseline_for", "indicators", "savings"]
@@ -134,7 +135,7 @@ def _known(value: Any) -> Any:
     return value
 
 
-def indicators(status: Any, calendar: WorkingDayCalendar | None = None) -> Indicators:
+def indicators(status: ApplicationStatus, calendar: WorkingDayCalendar | None = None) -> Indicators:
     """The indicators of an :class:`~gridconnect.lifecycle.tracker.ApplicationStatus`."""
     calendar = calendar or national_calendar(strict=False)
     entered = {h.state: h.on for h in status.history}

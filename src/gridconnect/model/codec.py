@@ -498,7 +498,7 @@ def parse_json(text: str | bytes, *, source: str | None = None) -> Any:
         ) from None
 
 
-def dumps(obj: Any) -> str:
+def dumps(obj: object) -> str:
     """Deterministic JSON text: sorted keys, Chinese kept as it is, two-space indent."""
     return json.dumps(unstructure(obj), ensure_ascii=False, sort_keys=True, indent=2)
 
