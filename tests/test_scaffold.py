@@ -66,7 +66,7 @@ def test_the_generated_plugin_passes_its_scenarios_and_the_kit_in_process(genera
     assert scenarios
     for scenario in scenarios:
         check_scenario(scenario, scenario_registry("shaoguan", registry))
-    assert check_conformance("shaoguan", registry=registry, examples=60) == []
+    assert check_conformance("shaoguan", registry=registry, examples=examples(60)) == []
 
 
 @pytest.mark.slow
