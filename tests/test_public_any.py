@@ -105,7 +105,6 @@ ALLOWED: list[tuple[str, str]] = [
     ("decision_page", LITESTAR),
     ("rules_page", LITESTAR),
     ("handlers", "Litestar route handlers of several generic types"),
-    ("HttpError.__init__", "extra members of a problem+json document, any JSON value"),
     ("HttpError.from_dict", WALKED_JSON),
     ("compute", CLI_VALUE),
     # gridconnect.testing

@@ -17,7 +17,7 @@ from gridconnect.errors import (
 )
 
 if TYPE_CHECKING:
-    from gridconnect.model.codec import JSONObject
+    from gridconnect.model.codec import JSONObject, JSONValue
 
 __all__ = ["PROBLEM_MEDIA_TYPE", "HttpError", "problem_of"]
 
@@ -36,7 +36,7 @@ class HttpError(Exception):
         title: tuple[str, str],
         detail: tuple[str, str],
         problems: Sequence[Problem] = (),
-        **extra: Any,
+        **extra: JSONValue,
     ) -> None:
         super().__init__(detail[0])
         self.status = status
