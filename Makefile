@@ -31,8 +31,12 @@ lint: $(VENV)/.installed
 types: $(VENV)/.installed
 	$(BIN)/mypy
 
+# The ci profile: every test, the slow ones too, every property example as written (a bare
+# `pytest -q` is the quicker dev profile; see tests/conftest.py).
+CI_PYTEST := -m '' --hypothesis-profile=ci -o gridconnect_conformance_examples=200
+
 pytest: $(VENV)/.installed
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q $(CI_PYTEST)
 
 docs: $(VENV)/.installed
 	$(BIN)/sphinx-build -q -W -n --keep-going -b html docs docs/_build/html
@@ -47,7 +51,7 @@ docs: $(VENV)/.installed
 	touch $@
 
 matrix: $(foreach v,$(MATRIX),.venv-$(v)/.installed)
-	@set -e; for v in $(MATRIX); do echo "== Python $$v"; .venv-$$v/bin/pytest -q; done
+	@set -e; for v in $(MATRIX); do echo "== Python $$v"; .venv-$$v/bin/pytest -q $(CI_PYTEST); done
 
 bench: $(VENV)/.installed
 	$(BIN)/python bench/run.py
@@ -55,7 +59,7 @@ bench: $(VENV)/.installed
 # The hostile suite's long profile: many more generated hostile inputs and rule files, and the
 # memory runs at full size (5,000 rule sets of 10 rules, 1,500 registries).
 hostile: $(VENV)/.installed
-	GRIDCONNECT_HOSTILE=long $(BIN)/pytest -q -p no:randomly tests/test_hostile.py
+	GRIDCONNECT_HOSTILE=long $(BIN)/pytest -q -p no:randomly $(CI_PYTEST) tests/test_hostile.py
 
 clean:
 	rm -rf $(VENV) .venv-3.* docs/_build

@@ -42,6 +42,11 @@ nitpicky = True
 python_use_unqualified_type_names = True
 
 autodoc_typehints = "description"
+# The JSON aliases are imported only for type checking where they are used: name them in full.
+autodoc_type_aliases = {
+    "JSONObject": "gridconnect.model.codec.JSONObject",
+    "JSONValue": "gridconnect.model.codec.JSONValue",
+}
 autodoc_member_order = "bysource"
 autodoc_default_options = {"members": True, "show-inheritance": True}
 napoleon_google_docstring = True

@@ -1,5 +1,12 @@
 """Shared fixtures: a registry built only from given rule data, so tests do not depend on
-which plugin packages happen to be installed."""
+which plugin packages happen to be installed; and the two test profiles.
+
+The **dev** profile is the default of ``pytest -q``: tests marked ``slow`` (child processes,
+browsers, memory runs, seeded-bug searches) are deselected by ``-m 'not slow'`` in pyproject, and
+every property test draws a tenth of its examples (:func:`examples`). The **ci** profile is what
+``make test`` runs (``pytest -q -m '' --hypothesis-profile=ci``): every test, every example as
+written. Nothing else differs: a test that passes in dev runs the same code with fewer draws.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +16,30 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
 
 from gridconnect.plugins.registry import Registry
+
+CI_EXAMPLES = 100
+"""Hypothesis's own default: the ci profile runs every property test as written."""
+DEV_EXAMPLES = 10
+"""The dev profile: a tenth of the examples."""
+
+settings.register_profile("ci", max_examples=CI_EXAMPLES)
+settings.register_profile("dev", max_examples=DEV_EXAMPLES)
+settings.load_profile("dev")  # ``--hypothesis-profile=ci`` loads ci after this file is read
+
+
+def examples(count: int) -> int:
+    """``count`` in the ci profile; the loaded profile's share of it otherwise (at least 2).
+
+    Use for every explicit ``max_examples`` and for hand-drawn sample sizes, so the dev profile
+    scales them as it scales the tests that take Hypothesis's default::
+
+        @settings(max_examples=examples(200), deadline=None)
+    """
+    return max(2, count * settings.default.max_examples // CI_EXAMPLES)
+
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples" / "applications").glob("*.json"))

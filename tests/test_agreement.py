@@ -18,6 +18,7 @@ from typing import Any
 
 import attrs
 import pytest
+from conftest import examples
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from test_engine_durable import ORDERED, Chooser, condition
@@ -293,7 +294,7 @@ def describe(app: Application, book: Book, reference: str) -> None:
         event("a rule read a decided slot")
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(200), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(rulebooks(), cases())
 def test_both_engines_give_the_same_decision_json_byte_for_byte(
     book: Book, app: Application
@@ -310,7 +311,7 @@ def reference_or_conflict(app: Application, registry: Registry) -> Decision | Co
         return error
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(120), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     rulebooks(),
     cases(),

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -256,37 +256,47 @@ def test_resume_refuses_a_checkpoint_of_another_input(tmp_path: Path) -> None:
         run_batch(source, out, scenario=REFERENCE, workers=0, chunk_size=10, resume=True)
 
 
+@pytest.mark.slow
 def test_a_killed_run_leaves_no_complete_looking_output_and_resumes(tmp_path: Path) -> None:
     source = tmp_path / "c.jsonl"
-    write_corpus(source, 6000, seed=5, divisions="4401")
+    rows = 3000
+    write_corpus(source, rows, seed=5, divisions="4401")
     out = tmp_path / "out.jsonl"
     command = [
         sys.executable, "-m", "gridconnect.cli", "batch", str(source), "--out", str(out),
-        "--engine", "reference", "--workers", "2", "--chunk-size", "50", "--no-progress",
+        "--engine", "reference", "--workers", "2", "--chunk-size", "50",
     ]  # fmt: skip
-    run = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     checkpoint = tmp_path / "out.jsonl.checkpoint.json"
-    deadline = time.monotonic() + 60
-    while not checkpoint.exists() and run.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert run.poll() is None, "the run finished before it could be killed"
-    run.send_signal(signal.SIGKILL)  # no chance to tidy up
-    run.wait()
+    # The progress line is drawn right after each checkpoint is written: its first bytes on the
+    # pipe say the first checkpoint is on disk (60 chunks to go: the run is still going).
+    with subprocess.Popen(
+        [*command, "--progress"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    ) as run:
+        assert run.stderr is not None
+        ready, _, _ = select.select([run.stderr], [], [], 120)
+        assert ready, "no progress in 120 s"
+        assert b"rows" in os.read(run.stderr.fileno(), 4096)
+        assert run.poll() is None, "the run finished before it could be killed"
+        run.send_signal(signal.SIGKILL)  # no chance to tidy up
+        run.wait()
     assert not out.exists(), "a killed run must not leave OUTPUT"
     assert (tmp_path / "out.jsonl.partial").exists()
     done = json.loads(checkpoint.read_text())
-    assert 0 < done["rows"] < 6000
+    assert 0 < done["rows"] < rows
 
-    resumed = subprocess.run([*command, "--resume", "--format", "json"], capture_output=True)
+    resumed = subprocess.run(
+        [*command, "--no-progress", "--resume", "--format", "json"], capture_output=True
+    )
     assert resumed.returncode == 0, resumed.stderr.decode()
     summary = json.loads(resumed.stdout)
     assert summary["resumed"] == done["rows"]
-    assert summary["evaluated"] == 6000 - done["rows"]
+    assert summary["evaluated"] == rows - done["rows"]
     records = _lines(out)  # every line whole
-    assert [r["line"] for r in records] == list(range(1, 6001))
+    assert [r["line"] for r in records] == list(range(1, rows + 1))
     assert not (tmp_path / "out.jsonl.partial").exists()
 
 
+@pytest.mark.slow
 def test_a_dying_worker_is_reported_its_rows_retried_once_then_the_culprit_rejected(
     tmp_path: Path, observed: Callable[..., Scenario]
 ) -> None:
@@ -316,6 +326,7 @@ def test_a_dying_worker_is_reported_its_rows_retried_once_then_the_culprit_rejec
     assert "again on line 17 alone" in messages[1]
 
 
+@pytest.mark.slow
 def test_the_default_engine_runs_in_worker_processes(tmp_path: Path) -> None:
     source = tmp_path / "c.jsonl"
     write_corpus(source, 40, seed=8, divisions="4419")
@@ -336,6 +347,7 @@ def test_a_scenario_that_cannot_load_fails_before_any_row(tmp_path: Path) -> Non
     assert not (tmp_path / "out.jsonl.partial").exists()
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(os.cpu_count() == 1, reason="needs two cores")
 def test_workers_are_separate_processes(tmp_path: Path, observed: Callable[..., Scenario]) -> None:
     log = tmp_path / "log"
@@ -350,6 +362,7 @@ def test_workers_are_separate_processes(tmp_path: Path, observed: Callable[..., 
     assert 1 <= len(pids) <= 2  # which idle worker takes a task is the pool's choice
 
 
+@pytest.mark.slow
 def test_workers_that_cannot_start_stop_the_run_with_the_reason(tmp_path: Path) -> None:
     """A spawned worker re-imports the main module; from standard input it cannot, and dies
     before its first task. That is no row's fault: the run stops at once with a

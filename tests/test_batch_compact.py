@@ -124,7 +124,7 @@ def test_unknown_top_level_keys_stay_on_the_line() -> None:
     assert _expand(text, record) == decision
 
 
-@pytest.mark.parametrize("workers", [0, 2])
+@pytest.mark.parametrize("workers", [0, pytest.param(2, marks=pytest.mark.slow)])
 def test_a_compact_run_has_the_decisions_of_a_full_run(tmp_path: Path, workers: int) -> None:
     source = tmp_path / "c.jsonl"
     write_corpus(source, 300, seed=21, divisions="4401", invalid=0.03)

@@ -80,6 +80,7 @@ def _oracle(corpus: list[dict[str, Any]], a: Registry, b: Registry) -> dict[str,
     return out
 
 
+@pytest.mark.slow
 def test_compare_finds_exactly_the_changes_when_a_rule_parameter_is_changed_in_a_local_rules_file(
     corpus: list[dict[str, Any]], tmp_path: Path
 ) -> None:

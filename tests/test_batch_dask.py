@@ -16,9 +16,12 @@ REFERENCE = Scenario(engine="reference")
 
 # On a loaded machine distributed warns that creating its scratch directories is slow; that is
 # advice about the machine, not a failure of the code under test.
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:Creating scratch directories is taking a surprisingly long time:UserWarning"
-)
+pytestmark = [
+    pytest.mark.filterwarnings(
+        "ignore:Creating scratch directories is taking a surprisingly long time:UserWarning"
+    ),
+    pytest.mark.slow,  # a local cluster of worker processes
+]
 
 
 @pytest.fixture(scope="module")

@@ -6,6 +6,7 @@ import copy
 from typing import Any
 
 import pytest
+from conftest import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -40,7 +41,7 @@ def _same(data: Any) -> None:
         assert fast_structure(data) == slow
 
 
-@settings(max_examples=150, deadline=None, database=None)
+@settings(max_examples=examples(150), deadline=None, database=None)
 @given(applications())
 def test_fast_parse_equals_the_codec_on_valid_applications(app: Application) -> None:
     data = unstructure(app)
@@ -61,7 +62,7 @@ def _paths(data: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     return out
 
 
-@settings(max_examples=300, deadline=None, database=None)
+@settings(max_examples=examples(300), deadline=None, database=None)
 @given(st.data())
 def test_fast_parse_equals_the_codec_on_damaged_applications(data: st.DataObject) -> None:
     base = data.draw(st.sampled_from([r for r in iter_corpus(60, seed=5) if isinstance(r, dict)]))

@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 
 import attrs
+from conftest import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -80,7 +81,7 @@ def work(p: BundlePlan) -> tuple[int, int, float]:
     return s.excavations_bundled, s.approvals_bundled, float(s.trench_m_bundled)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(bundled_applications())
 def test_bundling_never_needs_more_approvals_excavations_or_trench_than_separate_requests(
     app: Application,
@@ -91,7 +92,7 @@ def test_bundling_never_needs_more_approvals_excavations_or_trench_than_separate
     assert s.trench_m_bundled <= s.trench_m_separate
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(bundled_applications(), st.randoms(use_true_random=False))
 def test_the_plan_does_not_depend_on_the_order_of_utilities_or_segments(
     app: Application, rnd
@@ -111,14 +112,14 @@ def test_the_plan_does_not_depend_on_the_order_of_utilities_or_segments(
     assert json.dumps(first, sort_keys=True) == json.dumps(second, sort_keys=True)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(bundled_applications())
 def test_a_document_is_never_requested_twice(app: Application) -> None:
     kinds = [d.kind for d in plan(app).documents]
     assert len(kinds) == len(set(kinds))
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(bundled_applications(), st.data())
 def test_removing_a_utility_from_a_bundle_never_adds_work(
     app: Application, data: st.DataObject
@@ -131,7 +132,7 @@ def test_removing_a_utility_from_a_bundle_never_adds_work(
     assert all(a <= b for a, b in zip(after, before, strict=True))
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(bundled_applications())
 def test_every_field_a_utility_needs_is_on_the_one_form_or_reported_missing(
     app: Application,

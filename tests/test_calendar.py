@@ -15,10 +15,10 @@ from typing import Any
 
 import holidays
 import pytest
+from conftest import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import gridconnect.decide.calendar as calendar_module
 from gridconnect.decide.calendar import (
     NATIONAL_NOTICES,
     NOTICES_ENCODED_FROM,
@@ -314,9 +314,7 @@ def test_lenient_calendar_refuses_to_run_past_the_last_representable_date() -> N
         lenient.add_working_days(D(9999, 12, 30), 5)
 
 
-def test_old_holidays_package_lowers_the_encoded_bound_instead_of_guessing(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_old_holidays_package_lowers_the_encoded_bound_instead_of_guessing() -> None:
     last = NOTICES_ENCODED_THROUGH
 
     def old_holidays(years: Any) -> Any:
@@ -325,20 +323,14 @@ def test_old_holidays_package_lowers_the_encoded_bound_instead_of_guessing(
         cal.weekend_workdays = {d for d in cal.weekend_workdays if d.year != last}
         return cal
 
-    monkeypatch.setattr(calendar_module, "_china_holidays", old_holidays)
-    calendar_module._installed_notices_through.cache_clear()
-    try:
-        strict = ChinaCalendar()
-        assert strict.encoded_through == last - 1
-        assert not strict.covers(D(last, 6, 1))
-        with pytest.raises(CalendarError, match="upgrade holidays") as info:
-            strict.is_working_day(D(last, 6, 1))
-        assert "升级" in info.value.zh
-        assert ChinaCalendar(strict=False).is_provisional(D(last, 6, 1))
-    finally:
-        monkeypatch.undo()
-        calendar_module._installed_notices_through.cache_clear()
-    assert ChinaCalendar().encoded_through == last
+    strict = ChinaCalendar(source=old_holidays)
+    assert strict.encoded_through == last - 1
+    assert not strict.covers(D(last, 6, 1))
+    with pytest.raises(CalendarError, match="upgrade holidays") as info:
+        strict.is_working_day(D(last, 6, 1))
+    assert "升级" in info.value.zh
+    assert ChinaCalendar(strict=False, source=old_holidays).is_provisional(D(last, 6, 1))
+    assert ChinaCalendar().encoded_through == last  # the installed package is untouched
 
 
 def test_national_calendar_is_one_shared_instance_per_mode() -> None:
@@ -422,7 +414,7 @@ limits = st.integers(min_value=0, max_value=120)
 # Lenient calendar: any year holidays knows, encoded or guessed, and limits spanning years.
 any_days = st.dates(D(1990, 1, 1), D(2040, 12, 31))
 long_limits = st.integers(min_value=0, max_value=1500)
-PROPERTY = settings(deadline=None, max_examples=200)
+PROPERTY = settings(deadline=None, max_examples=examples(200))
 
 
 def _working(day: date) -> date:
@@ -509,7 +501,7 @@ def test_strict_calendar_matches_the_day_by_day_reference(start: date, n: int) -
     assert cn.working_days_between(start, end) == ref_working_days_between(start, end)
 
 
-@settings(deadline=None, max_examples=100)
+@settings(deadline=None, max_examples=examples(100))
 @given(any_days, long_limits, any_days)
 def test_lenient_calendar_matches_the_reference_across_many_years(
     start: date, n: int, other: date

@@ -20,6 +20,7 @@ from typing import Any
 
 import attrs
 import pytest
+from conftest import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -55,9 +56,9 @@ EXAMPLES = sorted((ROOT / "examples" / "applications").glob("*.json"))
 RESIDENT_EXAMPLE = ROOT / "examples" / "applications" / "foshan-resident.json"
 ORGANISATION_EXAMPLE = ROOT / "examples" / "applications" / "guangzhou-huangpu-10kv-enterprise.json"
 
-SETTINGS = settings(max_examples=100, deadline=None)
-CORRUPTIONS = settings(max_examples=200, deadline=None)
-FEW = settings(max_examples=40, deadline=None)
+SETTINGS = settings(max_examples=examples(100), deadline=None)
+CORRUPTIONS = settings(max_examples=examples(200), deadline=None)
+FEW = settings(max_examples=examples(40), deadline=None)
 
 # A valid resident ID number and one that differs only in its check character.
 RESIDENT_ID = "11010519491231002X"

@@ -14,6 +14,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from conftest import examples
 
 from gridconnect.errors import RuleDataError
 from gridconnect.plugins.hookspecs import hookimpl
@@ -71,6 +72,7 @@ def findings_of(rules: str, examples: int = 200) -> list:  # type: ignore[type-a
     return check_conformance("qingyuan", registry=registry, examples=examples)
 
 
+@pytest.mark.slow
 def test_a_plugin_raising_the_low_voltage_cap_is_caught_with_a_minimal_readable_case() -> None:
     findings = findings_of(CAP_RAISED)
     (lost,) = [f for f in findings if f.check == "track limits"]
@@ -93,9 +95,10 @@ def test_a_plugin_raising_the_low_voltage_cap_is_caught_with_a_minimal_readable_
 
 def test_the_shipped_plugins_keep_every_invariant() -> None:
     registry = Registry(environment=False)
-    assert check_conformance("guangzhou", registry=registry, examples=60) == []
+    assert check_conformance("guangzhou", registry=registry, examples=examples(60)) == []
 
 
+@pytest.mark.slow
 def test_an_exemption_with_permits_is_caught() -> None:
     rules = (
         HEADER
@@ -114,6 +117,7 @@ exception_to = ["cn.approval.required_external_works"]
     assert "exemption with permits" in checks
 
 
+@pytest.mark.slow
 def test_a_supply_without_its_whole_process_limit_is_caught() -> None:
     rules = (
         HEADER
@@ -254,12 +258,14 @@ def project(tmp_path: Path) -> Path:
     return tmp_path
 
 
+@pytest.mark.slow
 def test_scenario_files_are_not_collected_unless_the_project_opts_in(project: Path) -> None:
     done = run_pytest(project, "tests")
     assert done.returncode == 5, done.stdout + done.stderr  # no tests collected
     assert "no tests ran" in done.stdout
 
 
+@pytest.mark.slow
 def test_an_opted_in_project_runs_its_scenarios_and_a_missing_plugin_fails(
     project: Path,
 ) -> None:

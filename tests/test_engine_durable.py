@@ -4,13 +4,16 @@ EngineError (never a crash, never a wrong answer)."""
 from __future__ import annotations
 
 import random
+import subprocess
 import sys
+import textwrap
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Any, TypeVar
 
 import pytest
+from conftest import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -177,7 +180,7 @@ def assert_same(rules: list[MatchRule], cases: list[dict[str, Any]]) -> DurableM
 
 
 @settings(
-    max_examples=150,
+    max_examples=examples(150),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
@@ -386,47 +389,64 @@ def test_invalid_unicode_and_none_items_raise_engine_error() -> None:
     assert matcher.match({"documents.kinds": ["x"]}) == [0]
 
 
-def test_engine_failure_mid_evaluation_is_engine_error_naming_ruleset_and_rules(
-    monkeypatch: Any,
-) -> None:
-    real = durable._load()
+def test_engine_failure_mid_evaluation_is_engine_error_naming_ruleset_and_rules() -> None:
+    import durable_rules_engine as real
 
     class Failing:
-        """The extension, failing once in the middle of collecting activations."""
+        """The extension, failing once in the middle of collecting activations (once armed:
+        compiling primes each ruleset through the same call)."""
 
+        armed = False
         failed = False
 
         def __getattr__(self, name: str) -> Any:
             return getattr(real, name)
 
         def complete_and_start_action(self, handle: int, state: int) -> Any:
-            if not self.failed:
+            if self.armed and not self.failed:
                 self.failed = True
                 raise real.error("Could not complete and start action, error code: 999")
             return real.complete_and_start_action(handle, state)
 
     rules = [MatchRule("a", TRUE), MatchRule("b", Cmp("x", "gt", 1)), MatchRule("c", TRUE)]
-    matcher = DurableEngine().compile(rules)
-    monkeypatch.setattr(durable, "_MODULE", Failing())
+    extension = Failing()
+    matcher = DurableEngine(extension=extension).compile(rules)
+    extension.armed = True
     with pytest.raises(EngineError) as raised:
         matcher.match({"x": 3.0})
     assert "complete_and_start_action" in raised.value.en
     assert "gridconnect_" in raised.value.en
     assert "'b'" in raised.value.en
     assert "规则集" in raised.value.zh
-    monkeypatch.setattr(durable, "_MODULE", real)
-    # the half-used session is abandoned; later evaluations use a fresh one
+    # the half-used session is abandoned; later evaluations (the extension works again) use a
+    # fresh one
     assert matcher.match({"x": 3.0}) == [0, 1, 2]
     assert matcher.match({"x": 0.0}) == [0, 2]
 
 
-def test_missing_extension_raises_engine_error_from_compile(monkeypatch: Any) -> None:
-    monkeypatch.setattr(durable, "_MODULE", None)
-    monkeypatch.setitem(sys.modules, "durable_rules_engine", None)
-    assert not durable.available()
-    engine = DurableEngine()  # constructing never needs the extension
-    with pytest.raises(EngineError):
-        engine.compile([MatchRule("r", TRUE)])
+def test_missing_extension_raises_engine_error_from_compile() -> None:
+    """In a fresh interpreter where the extension cannot be imported."""
+    code = textwrap.dedent(
+        """
+        import sys
+        sys.modules["durable_rules_engine"] = None  # import durable_rules_engine fails
+        from gridconnect.engine import durable
+        from gridconnect.engine.base import MatchRule
+        from gridconnect.errors import EngineError
+        from gridconnect.rules.conditions import TRUE
+        assert not durable.available()
+        engine = durable.DurableEngine()  # constructing never needs the extension
+        try:
+            engine.compile([MatchRule("r", TRUE)])
+        except EngineError as error:
+            print("refused:", error.en)
+        """
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.startswith("refused: durable_rules is not usable"), run.stdout
 
 
 def test_closed_matcher_raises_engine_error() -> None:

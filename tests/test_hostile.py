@@ -25,6 +25,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from conftest import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -41,7 +42,7 @@ SMALL = APPS / "guangzhou-180kw-small-enterprise.json"  # kW, no power factor
 RESIDENT = APPS / "foshan-resident.json"
 GRIDCONNECT = str(Path(sys.executable).with_name("gridconnect"))
 LONG = os.environ.get("GRIDCONNECT_HOSTILE") == "long"
-EXAMPLES = 400 if LONG else 15
+EXAMPLES = 400 if LONG else examples(15)  # 15 in the ci profile
 
 RESIDENT_ID = json.loads(RESIDENT.read_text("utf-8"))["applicant"]["resident_id"]
 CREDIT_CODE = json.loads(ENTERPRISE.read_text("utf-8"))["applicant"]["credit_code"]
@@ -349,6 +350,7 @@ def _peak_kib(tmp_path: Path, stream: Path) -> int:
     return int(peak)
 
 
+@pytest.mark.slow
 def test_d10_ingest_memory_is_independent_of_input_size(tmp_path: Path) -> None:
     small = tmp_path / "small.jsonl"
     small.write_text('{"id": "x"}\n' * 10, encoding="utf-8")
@@ -490,6 +492,7 @@ def test_d12_the_stored_pseudonym_is_keyed_and_stable(tmp_path: Path, monkeypatc
 # -- D13: two ingestions creating one store --------------------------------------------------
 
 
+@pytest.mark.slow
 def test_d13_concurrent_ingests_creating_one_store_both_succeed(tmp_path: Path) -> None:
     for attempt in range(2):
         store = tmp_path / f"new-{attempt}.db"
@@ -538,12 +541,14 @@ def _memory_run(what: str, n: int, *extra: str, cache: int = 16) -> dict[str, An
     return result
 
 
+@pytest.mark.slow
 def test_d14_5000_distinct_rule_sets_keep_memory_flat() -> None:
     result = _memory_run("rulesets", 5000, "--rules", "10" if LONG else "1")
     # RSS of the last thousand evaluations against the first: flat, not 0.3 MB per rule set
     assert result["ratio"] < 1.05, result
 
 
+@pytest.mark.slow
 def test_d14_building_and_dropping_registries_keeps_memory_flat() -> None:
     result = _memory_run("registries", 1500 if LONG else 40)
     assert result["ratio"] < 1.05, result

@@ -80,6 +80,7 @@ def test_evaluate_explain_and_bundle_write_pages() -> None:
     assert two.stdout.count("<article ") == 2
 
 
+@pytest.mark.slow
 def test_the_page_in_a_browser(browser: object, tmp_path: Path) -> None:
     from selenium.webdriver.common.by import By
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from conftest import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -184,7 +185,7 @@ def test_a_date_in_a_year_whose_holiday_notice_is_not_encoded_is_provisional() -
 days = st.integers(min_value=0, max_value=40)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(
     gaps=st.lists(st.integers(min_value=0, max_value=9), min_size=7, max_size=7),
     reached=st.lists(st.booleans(), min_size=6, max_size=6),

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import random
 import signal
 import sqlite3
 import subprocess
@@ -19,6 +18,7 @@ from typing import Any
 
 import attrs
 import pytest
+from conftest import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -161,7 +161,9 @@ def streams(draw: st.DrawFn) -> list[Event]:
 
 
 @settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(40),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(events=streams(), data=st.data())
 def test_any_order_batching_or_duplication_of_the_same_events_gives_the_same_state(
@@ -197,24 +199,33 @@ def test_a_late_event_is_folded_in_its_place() -> None:
 
 CHILD = textwrap.dedent(
     """
-    import sys, time
+    import sys
+    from contextlib import contextmanager
     from datetime import date, timedelta
     from gridconnect.lifecycle.events import parse_event
+    from gridconnect.lifecycle.store import Store
     from gridconnect.lifecycle.tracker import Tracker
 
-    store, run, mark = sys.argv[1], sys.argv[2], sys.argv[3] == "mark"
+    path, run, mark = sys.argv[1], sys.argv[2], sys.argv[3] == "mark"
     BATCH = 400
     KINDS = ["project_approved", "land_use_permit", "planning_permit",
              "construction_permit", "completion_accepted"]
-    tracker = Tracker(store, engine="reference")
-    if mark:  # say so from inside a transaction, then linger there
-        apply = tracker._apply
-        def slow(subject, event):
-            apply(subject, event)
-            if event.id.endswith("-e200"):
-                print("inside", event.id, flush=True)
-                time.sleep(0.5)
-        tracker._apply = slow
+
+    class Gated(Store):
+        # Batch b holds events b0..b399 (BATCH events a transaction). Inside each transaction,
+        # once its events and rows are written and before the commit, say which batch it is
+        # and wait for a line on stdin: the parent either answers or kills us right there.
+        batches = 0
+
+        @contextmanager
+        def batch(self, source=None):
+            with super().batch(source) as writer:
+                yield writer
+                print("inside", f"r{run}-b{self.batches}", flush=True)
+                sys.stdin.readline()
+            self.batches += 1
+
+    tracker = Tracker(Gated(path) if mark else path, engine="reference")
 
     def events():
         for b in range(10**6):
@@ -239,19 +250,25 @@ def _kill_during_ingestion(
     and, when killed from inside a transaction, the batch it was writing (``r1-b7``)."""
     with subprocess.Popen(
         [sys.executable, "-c", CHILD, str(db), str(run), "mark" if mark else "time"],
+        stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
         cwd=ROOT,
     ) as child:
-        acks, inside = _acknowledgements(child, mark=mark, acks_wanted=acks_wanted, seed=run)
+        acks, inside = _acknowledgements(child, mark=mark, acks_wanted=acks_wanted)
     assert child.returncode == -signal.SIGKILL
     return acks, inside
 
 
 def _acknowledgements(
-    child: subprocess.Popen[str], *, mark: bool, acks_wanted: int, seed: int
+    child: subprocess.Popen[str], *, mark: bool, acks_wanted: int
 ) -> tuple[list[list[str]], str | None]:
+    """Read the child's lines. Marked, it waits inside every transaction for a line on stdin:
+    the kill lands there, deterministically, once ``acks_wanted`` batches were acknowledged.
+    Unmarked, it is killed wherever it is when the last wanted acknowledgement is read (the
+    assertions hold for any moment, so where it lands does not matter)."""
     assert child.stdout is not None
+    assert child.stdin is not None
     acks: list[list[str]] = []
     inside = None
     while True:
@@ -260,13 +277,13 @@ def _acknowledgements(
         words = line.split()
         if words[0] == "ack":
             acks.append(words)
-        if mark and words[0] == "inside" and len(acks) >= acks_wanted:
-            inside = words[1].rsplit("-e", 1)[0]
-            break  # it is in the middle of a transaction
+        if mark and words[0] == "inside":
+            if len(acks) >= acks_wanted:
+                inside = words[1]
+                break  # it is waiting in the middle of a transaction
+            child.stdin.write("go on\n")
+            child.stdin.flush()
         if not mark and len(acks) >= acks_wanted:
-            import time
-
-            time.sleep(random.Random(seed).uniform(0, 0.05))
             break
     os.kill(child.pid, signal.SIGKILL)
     rest = child.stdout.read()  # acknowledged before the signal landed
@@ -275,6 +292,7 @@ def _acknowledgements(
     return acks, inside
 
 
+@pytest.mark.slow
 def test_a_killed_ingestion_loses_nothing_acknowledged_and_leaves_no_partial_batch(
     tmp_path: Path,
 ) -> None:

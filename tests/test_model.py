@@ -14,6 +14,7 @@ from typing import Any
 
 import attrs
 import pytest
+from conftest import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -50,8 +51,8 @@ from gridconnect.testing import strategies as gs
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples" / "applications").glob("*.json"))
 
-SETTINGS = settings(max_examples=100, deadline=None)
-FEW = settings(max_examples=40, deadline=None)
+SETTINGS = settings(max_examples=examples(100), deadline=None)
+FEW = settings(max_examples=examples(40), deadline=None)
 
 RESIDENT_ID = ResidentId("11010519491231002X")
 CREDIT_CODE = CreditCode("91110000600037341L")
@@ -207,7 +208,7 @@ def test_power_factor_is_given_about_half_the_time_with_kva() -> None:
     """Both kVA with and kVA without a power factor are generated (the UnitError path)."""
     seen: set[tuple[CapacityUnit, bool]] = set()
 
-    @settings(max_examples=100, deadline=None, derandomize=True, database=None)
+    @settings(max_examples=examples(100), deadline=None, derandomize=True, database=None)
     @given(gs.applications())
     def collect(app: Application) -> None:
         seen.add((app.capacity.unit, app.power_factor is None))

@@ -9,6 +9,7 @@ from pathlib import Path
 import attrs
 import pytest
 from click.testing import CliRunner
+from conftest import examples
 
 from gridconnect.cli import cli
 from gridconnect.decide.calendar import WorkingDayCalendar
@@ -171,9 +172,13 @@ def test_environment_switches_local_rules_and_disabling(
 
 @pytest.mark.parametrize("plugin", ["national", "guangdong", "guangzhou"])
 def test_shipped_plugins_conform(plugin: str) -> None:
-    assert check_conformance(plugin, registry=Registry(environment=False), examples=100) == []
+    assert (
+        check_conformance(plugin, registry=Registry(environment=False), examples=examples(100))
+        == []
+    )
 
 
+@pytest.mark.slow
 def test_the_kit_reports_a_conflict_with_a_counterexample(tmp_path: Path) -> None:
     rules = tmp_path / "conflicting.toml"
     rules.write_text(

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import attrs
 import pytest
+from conftest import examples
 
 import gridconnect
 from gridconnect.decide.decision import DECISION_SCHEMA_VERSION
@@ -235,7 +236,9 @@ def test_decisions_do_not_depend_on_what_was_decided_before() -> None:
     from gridconnect.batch import iter_corpus
     from gridconnect.model.codec import structure
 
-    apps = [structure(r, Application) for r in iter_corpus(300, seed=7) if isinstance(r, dict)]
+    apps = [
+        structure(r, Application) for r in iter_corpus(examples(300), seed=7) if isinstance(r, dict)
+    ]
     forward = {a.id: evaluate(a, engine="reference", registry=Registry()).to_json() for a in apps}
     reg = Registry()
     backward = {a.id: evaluate(a, engine="reference", registry=reg).to_json() for a in apps[::-1]}

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from stdnum.cn import ric, uscc
@@ -65,9 +66,10 @@ def test_the_generated_plugin_passes_its_scenarios_and_the_kit_in_process(genera
     assert scenarios
     for scenario in scenarios:
         check_scenario(scenario, scenario_registry("shaoguan", registry))
-    assert check_conformance("shaoguan", registry=registry, examples=60) == []
+    assert check_conformance("shaoguan", registry=registry, examples=examples(60)) == []
 
 
+@pytest.mark.slow
 def test_the_generated_package_runs_its_own_test_suite(generated: Path) -> None:
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")},
@@ -170,7 +172,7 @@ divisions = st.sampled_from(sorted(PROVINCE_CODES - {"71", "81", "82"})).flatmap
 )
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(
     division=divisions, number=st.integers(0, 99_999_999), kind=st.sampled_from(["91", "92", "12"])
 )
@@ -180,7 +182,7 @@ def test_credit_codes_made_by_the_helper_are_valid_for_python_stdnum(
     assert uscc.is_valid(credit_code(division, number, kind=kind))
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(
     division=divisions,
     born=st.dates(

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from conftest import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from litestar.testing import TestClient
@@ -310,7 +311,9 @@ def test_bad_query_parameters_are_located(client: TestClient[Any]) -> None:
 
 
 @settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(60),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(
     body=st.one_of(
@@ -465,6 +468,7 @@ def test_a_bad_application_on_the_page_is_located_and_escaped(client: TestClient
 # -- the durable engine in a worker process ------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_durable_runs_in_a_worker_process_that_is_replaced_when_it_dies() -> None:
     app = create_app(ServeConfig(engine="durable"))
     service = app.state.service

@@ -23,6 +23,8 @@ from gridconnect.serve.config import ServeConfig
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "applications" / "guangzhou-huangpu-10kv-enterprise.json"
 
+pytestmark = pytest.mark.slow  # a real browser
+
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:

@@ -64,6 +64,7 @@ def city(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return copy
 
 
+@pytest.mark.slow
 def test_the_template_copied_with_a_rule_passes_the_kit(city: Path) -> None:
     registry = Registry(modules=["gridconnect_city:plugin"], environment=False)
     assert not registry.errors

@@ -24,7 +24,7 @@ import subprocess
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import click
@@ -36,6 +36,10 @@ from gridconnect.plugins.registry import Registry
 from gridconnect.rules.conditions import render
 from gridconnect.rules.loader import RuleSource, load_rules_file
 from gridconnect.rules.model import Citation, Parameter, Rule
+
+if TYPE_CHECKING:
+    from gridconnect.batch.compare import Comparison
+    from gridconnect.model.codec import JSONObject, JSONValue
 
 __all__ = [
     "Change",
@@ -79,7 +83,7 @@ class Change:
     old: str
     new: str
 
-    def to_dict(self) -> dict[str, str]:
+    def to_dict(self) -> JSONObject:
         return {"aspect": self.aspect, "old": self.old, "new": self.new}
 
 
@@ -107,9 +111,9 @@ class PolicyDiff:
             or self.parameters_changed
         )
 
-    def to_dict(self) -> dict[str, Any]:
-        def changed(items: Sequence[tuple[str, tuple[Change, ...]]]) -> list[dict[str, Any]]:
-            return [{"id": k, "changes": [c.to_dict() for c in cs]} for k, cs in items]
+    def to_dict(self) -> JSONObject:
+        def changed(items: Sequence[tuple[str, tuple[Change, ...]]]) -> list[JSONValue]:
+            return [{"id": k, "changes": list(map(Change.to_dict, cs))} for k, cs in items]
 
         return {
             "old": self.old,
@@ -416,7 +420,7 @@ def _source_paths(info: Any) -> list[Path]:
 
 def what_if(
     old: Version, new: Version, corpus: str | Path, workdir: Path, *, workers: int | None = 0
-) -> Any:
+) -> Comparison:
     """Evaluate the corpus under both versions: a :class:`gridconnect.batch.Comparison`."""
     from gridconnect.batch.compare import compare
 

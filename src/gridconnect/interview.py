@@ -23,7 +23,7 @@ import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import click
@@ -38,6 +38,9 @@ from gridconnect.output.labels import labels_for
 from gridconnect.output.text import render_decision
 from gridconnect.plugins.hookspecs import hookimpl
 from gridconnect.rules.questions import Question
+
+if TYPE_CHECKING:
+    from gridconnect.model.codec import JSONObject
 
 __all__ = [
     "Interview",
@@ -415,7 +418,7 @@ def render_interview(result: Interview, lang: str = "zh") -> str:
     return head + "\n" + render_decision(result.decision, lang)
 
 
-def pending(decision: Decision) -> dict[str, Any]:
+def pending(decision: Decision) -> JSONObject:
     """The JSON a form asks from: ``questions``, ``undetermined``, ``complete`` and the whole
     ``decision`` (the questions and undetermined slots as in the decision's own JSON)."""
     data = decision.to_dict()

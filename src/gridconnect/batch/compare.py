@@ -18,7 +18,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -29,6 +29,9 @@ from gridconnect.batch.scenario import Scenario, registry_for
 from gridconnect.batch.work import OUTCOME, CompareChunk, CompareJob
 from gridconnect.output.labels import VOCABULARY, check_lang, labels_for
 from gridconnect.rules.model import Limit, LimitUnit
+
+if TYPE_CHECKING:
+    from gridconnect.model.codec import JSONObject
 
 __all__ = ["Comparison", "Transition", "aspect_of", "compare", "render_comparison"]
 
@@ -43,7 +46,7 @@ class Transition:
     count: int
     examples: tuple[str, ...]
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JSONObject:
         return {
             "slot": self.slot,
             "a": _decode(self.before),
@@ -128,7 +131,7 @@ class Comparison:
                 f"{self.rejected} rejected"
             )
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JSONObject:
         return {
             "a": self.a.describe(),
             "b": self.b.describe(),
@@ -200,7 +203,7 @@ def compare(
     workers: int | None = None,
     chunk_size: int = 500,
     fast: bool = True,
-    scheduler: Any = None,
+    scheduler: object = None,
     examples: int = 3,
     progress: Callable[[Progress], None] | None = None,
     on_failure: Callable[[str], None] | None = None,

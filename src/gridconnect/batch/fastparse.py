@@ -159,14 +159,14 @@ converter: cattrs.Converter = _build()
 hooks. It raises (anything) for data it does not take as it is."""
 
 
-def direct(data: Any) -> Application:
+def direct(data: object) -> Application:
     """The application ``data`` describes, if the fast path takes it as it is; else raises
     (not a located error: :func:`fast_structure` then asks the codec)."""
     app: Application = converter.structure(data, Application)
     return app
 
 
-def fast_structure(data: Any, cls: type[T] = Application) -> T:  # type: ignore[assignment]
+def fast_structure(data: object, cls: type[T] = Application) -> T:  # type: ignore[assignment]
     """``structure(data, Application)``, faster for valid data; the same result always.
 
     >>> app = fast_structure({"id": "A1", "applied_on": "2026-01-05",

@@ -195,7 +195,7 @@ class DaskBackend:
     time as usual.
     """
 
-    def __init__(self, scheduler: Any, workers: int | None = None) -> None:
+    def __init__(self, scheduler: object, workers: int | None = None) -> None:
         try:
             distributed: Any = importlib.import_module("distributed")
         except ImportError:  # pragma: no cover - depends on the environment
@@ -262,7 +262,7 @@ class DaskBackend:
             thing.close()
 
 
-def make_backend(workers: int | None, scheduler: Any = None) -> Backend:
+def make_backend(workers: int | None, scheduler: object = None) -> Backend:
     """The backend for ``workers`` (0: this process; None: one per core) and ``scheduler``
     (None: local processes; ``"local"``/``"dask"``, an address or a Client: Dask)."""
     if scheduler is not None:

@@ -32,7 +32,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -41,6 +41,9 @@ from gridconnect.batch.pipeline import Pipeline, make_backend
 from gridconnect.batch.scenario import Scenario, registry_for
 from gridconnect.batch.work import SUMMARY_SLOTS, BatchChunk, BatchJob, reject_line
 from gridconnect.errors import GridconnectError
+
+if TYPE_CHECKING:
+    from gridconnect.model.codec import JSONObject
 
 __all__ = ["BatchError", "BatchSummary", "Progress", "chunked", "run_batch"]
 
@@ -101,7 +104,7 @@ class BatchSummary:
         done = self.rows - self.resumed
         return done / self.seconds if self.seconds > 0 else 0.0
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JSONObject:
         data = attrs.asdict(self)
         data["counts"] = {k: dict(v) for k, v in self.counts.items()}
         data["stages"] = dict(self.stages)
@@ -319,7 +322,7 @@ def run_batch(
     trace: bool = True,
     fast: bool = True,
     compact: bool = False,
-    scheduler: Any = None,
+    scheduler: object = None,
     progress: Callable[[Progress], None] | None = None,
     on_failure: Callable[[str], None] | None = None,
 ) -> BatchSummary:

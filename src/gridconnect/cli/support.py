@@ -55,7 +55,7 @@ def guarded(*more_input_errors: type[Exception]) -> Callable[[F], F]:
     return decorate
 
 
-def parse_date(_: Any, __: Any, value: str | None) -> date | None:
+def parse_date(_: object, __: object, value: str | None) -> date | None:
     """A click callback: an ISO date (YYYY-MM-DD), or a usage error in both languages."""
     if value is None:
         return None
@@ -163,12 +163,12 @@ def registry_of(ctx: click.Context) -> Registry:
     return reg
 
 
-def json_text(data: Any) -> str:
+def json_text(data: object) -> str:
     """The JSON every command prints with ``--format json`` (and ``gridconnect serve`` sends),
     newline included: sorted keys, Chinese kept, two-space indent."""
     return json.dumps(data, ensure_ascii=False, sort_keys=True, indent=2) + "\n"
 
 
-def emit(data: Any) -> None:
+def emit(data: object) -> None:
     """Deterministic JSON on standard output (sorted keys, Chinese kept)."""
     click.echo(json_text(data), nl=False)

@@ -29,7 +29,7 @@ conclusions beside the documents the application gives and says whether the util
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 import attrs
 
@@ -37,6 +37,7 @@ from gridconnect.rules.model import Text
 
 if TYPE_CHECKING:
     from gridconnect.decide.decision import Conclusion
+    from gridconnect.model.codec import JSONObject
 
 __all__ = ["Acceptance", "AcceptanceStatus", "DocumentKind", "acceptance"]
 
@@ -76,7 +77,7 @@ class Acceptance:
     #: exists (None otherwise).
     tolerance_route: str | None = None
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JSONObject:
         """The JSON form (``acceptance`` of the decision JSON). Kinds are ids; renderers label
         them with the registry's document kinds."""
         return {

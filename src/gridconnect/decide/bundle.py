@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
@@ -32,6 +32,9 @@ from gridconnect.errors import Problem
 from gridconnect.model.application import Application, RouteSegment
 from gridconnect.model.enums import Utility
 from gridconnect.rules.model import Citation, Limit, LimitUnit, Text, plain
+
+if TYPE_CHECKING:
+    from gridconnect.model.codec import JSONObject
 
 __all__ = [
     "BUNDLE_SCHEMA_VERSION",
@@ -202,7 +205,7 @@ class BundlePlan:
     #: The source of each joined utility's requirements, as (utility, citation).
     citations: tuple[tuple[str, Citation], ...]
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JSONObject:
         """The JSON form (the ``bundle`` schema, version :data:`BUNDLE_SCHEMA_VERSION`)."""
         s = self.savings
         return {

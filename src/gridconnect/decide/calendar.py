@@ -64,7 +64,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterable, Mapping
 from datetime import MAXYEAR, date
 from types import MappingProxyType
-from typing import Protocol, runtime_checkable
+from typing import Protocol, TypeAlias, runtime_checkable
 
 import holidays
 
@@ -75,6 +75,7 @@ __all__ = [
     "NOTICES_ENCODED_FROM",
     "NOTICES_ENCODED_THROUGH",
     "ChinaCalendar",
+    "HolidaySource",
     "OverriddenCalendar",
     "WorkingDayCalendar",
     "national_calendar",
@@ -244,19 +245,30 @@ class _IndexedCalendar:
 
 
 def _china_holidays(years: Iterable[int]) -> holidays.HolidayBase:
-    """``holidays.China`` for ``years``. Tests replace this to simulate an old ``holidays``."""
+    """``holidays.China`` for ``years``: the default :data:`HolidaySource`."""
     return holidays.country_holidays("CN", years=years)
+
+
+HolidaySource: TypeAlias = Callable[[Iterable[int]], "holidays.HolidayBase"]
+"""Where :class:`ChinaCalendar` reads holidays and 调休 working weekend days: given years, an
+object like ``holidays.China`` for them (``in`` for days off, ``weekend_workdays``). The
+default is the installed ``holidays`` package; another source can simulate an older release."""
+
+
+def _notices_through(source: HolidaySource) -> int:
+    """The last year, at most :data:`NOTICES_ENCODED_THROUGH`, that ``source`` has substituted
+    working weekend days for (``NOTICES_ENCODED_FROM - 1`` if none)."""
+    for year in range(NOTICES_ENCODED_THROUGH, NOTICES_ENCODED_FROM - 1, -1):
+        workdays = getattr(source([year]), "weekend_workdays", ())
+        if any(d.year == year for d in workdays):
+            return year
+    return NOTICES_ENCODED_FROM - 1
 
 
 @functools.cache
 def _installed_notices_through() -> int:
-    """The last year, at most :data:`NOTICES_ENCODED_THROUGH`, that the installed ``holidays``
-    has substituted working weekend days for (``NOTICES_ENCODED_FROM - 1`` if none)."""
-    for year in range(NOTICES_ENCODED_THROUGH, NOTICES_ENCODED_FROM - 1, -1):
-        workdays = getattr(_china_holidays([year]), "weekend_workdays", ())
-        if any(d.year == year for d in workdays):
-            return year
-    return NOTICES_ENCODED_FROM - 1
+    """:func:`_notices_through` of the installed ``holidays``, found once."""
+    return _notices_through(_china_holidays)
 
 
 def _holidays_version() -> str:
@@ -293,15 +305,20 @@ class ChinaCalendar(_IndexedCalendar):
     True
     """
 
-    def __init__(self, strict: bool = True) -> None:
+    def __init__(self, strict: bool = True, *, source: HolidaySource | None = None) -> None:
+        """``source`` is where holidays are read (:data:`HolidaySource`; by default the
+        installed ``holidays`` package)."""
         super().__init__()
         self.name = "CN"
         self.strict = strict
+        self._source = source or _china_holidays
         #: First year whose notice is encoded.
         self.first_year = NOTICES_ENCODED_FROM
         #: Last year whose notice is encoded in the installed ``holidays`` (normally
         #: :data:`NOTICES_ENCODED_THROUGH`; lower if ``holidays`` is too old).
-        self.encoded_through = _installed_notices_through()
+        self.encoded_through = (
+            _installed_notices_through() if source is None else _notices_through(source)
+        )
 
     def __repr__(self) -> str:
         return (
@@ -350,7 +367,7 @@ class ChinaCalendar(_IndexedCalendar):
         if self.strict and not self.first_year <= year <= self.encoded_through:
             raise self._refusal(year)
         # The neighbouring years are loaded too: a notice can move days of the year before it.
-        cal = _china_holidays(range(max(year - 1, 1), min(year + 1, MAXYEAR) + 1))
+        cal = self._source(range(max(year - 1, 1), min(year + 1, MAXYEAR) + 1))
         weekend_workdays = frozenset(getattr(cal, "weekend_workdays", ()))
         first = date(year, 1, 1).toordinal()
         last = date(year, 12, 31).toordinal()

@@ -13,7 +13,7 @@ import enum
 import json
 from collections.abc import Iterator, Mapping
 from datetime import date
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
@@ -23,6 +23,9 @@ from gridconnect.rules.catalogue import ParameterUse
 from gridconnect.rules.conditions import TRUE, Condition
 from gridconnect.rules.model import Citation, Limit, Text, Value, plain
 from gridconnect.rules.questions import Question
+
+if TYPE_CHECKING:
+    from gridconnect.model.codec import JSONObject
 
 __all__ = [
     "COUNTED_FROM_APPLICATION",
@@ -229,7 +232,7 @@ class TraceEntry:
     #: The rule's condition as one line of text (parameters replaced by their values).
     condition: str
     #: The application facts the condition reads, with their values (None: absent or unknown).
-    facts: Mapping[str, Any]
+    facts: Mapping[str, object]
     #: The slots the condition reads: the conclusion of each, None if undecided.
     slots: Mapping[str, Conclusion | None]
     #: The facts and slots read whose value is unknown.
@@ -267,7 +270,7 @@ class DecisionWarning:
     #: What it is about, e.g. the plugin that failed (None when nothing in particular).
     source: str | None = None
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JSONObject:
         """The JSON form, as in a decision's ``warnings``."""
         return {"kind": self.kind, "en": self.en, "zh": self.zh, "source": self.source}
 
@@ -362,7 +365,7 @@ class Decision:
         """Deterministic JSON (sorted keys, Chinese kept)."""
         return json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=True, indent=2)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JSONObject:
         """The JSON-shaped form :meth:`to_json` writes (schema :func:`gridconnect.output.schemas.decision_schema`)."""
         data = self._to_dict()
         if self.bundle is not None:
@@ -418,6 +421,6 @@ class Decision:
         }
 
 
-def slot_read(c: Conclusion | None) -> dict[str, Any]:
+def slot_read(c: Conclusion | None) -> JSONObject:
     """A slot a rule read, as its trace shows it: value and deciding rule (None if undecided)."""
     return {"value": None, "rule": None} if c is None else {"value": plain(c.value), "rule": c.rule}

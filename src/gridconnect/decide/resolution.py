@@ -89,7 +89,7 @@ class Resolution:
     trace: tuple[tuple[BoundRule, Outcome, tuple[str, ...]], ...]  # (rule, outcome, by)
     undetermined: Mapping[str, tuple[str, ...]] = attrs.field(factory=dict)
     """Slots that wait on rules whose condition is unknown, with those rules."""
-    slot_facts: Mapping[str, Any] = attrs.field(factory=dict)
+    slot_facts: Mapping[str, object] = attrs.field(factory=dict)
     """Every slot the rulebook's rules read, as the fact ``slot:<slot>`` (None if undecided)."""
 
     def deadlines(
@@ -170,7 +170,7 @@ class Resolution:
         application_id: str,
         rulebook: Rulebook,
         engine: str,
-        facts: Mapping[str, Any],
+        facts: Mapping[str, object],
         deadlines: tuple[Deadline, ...],
         unknown_facts: frozenset[str] = frozenset(),
     ) -> Decision:
@@ -361,7 +361,7 @@ def decide(
     application_id: str,
     applied_on: date,
     approval_filed_on: date | None,
-    facts: Mapping[str, Any],
+    facts: Mapping[str, object],
     rulebook: Rulebook,
     matched: Sequence[int],
     engine: str,

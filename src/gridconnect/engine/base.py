@@ -10,7 +10,7 @@ only disagree about matching, which the agreement tests check.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Protocol
+from typing import Protocol
 
 import attrs
 
@@ -30,7 +30,7 @@ class MatchRule:
 class Matcher(Protocol):
     """Rules compiled by one engine."""
 
-    def match(self, facts: Mapping[str, Any]) -> list[int]:
+    def match(self, facts: Mapping[str, object]) -> list[int]:
         """Positions (ascending) of the rules whose condition holds for ``facts``.
 
         ``facts`` maps every path of :data:`gridconnect.rules.facts.FACTS` to its value:

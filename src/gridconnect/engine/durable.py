@@ -119,6 +119,7 @@ import threading
 import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
+from types import ModuleType
 from typing import Any, Literal, NoReturn, TypeAlias
 
 import attrs
@@ -1024,7 +1025,7 @@ def _prime(module: Any, ruleset: _Ruleset) -> None:
         ruleset.use(f"{_SID}-{ruleset.failures}")
 
 
-def _release(definitions: list[str]) -> None:
+def _release(definitions: list[str], module: Any) -> None:
     """Drop a matcher's rulesets (a weakref finalizer). Deleting a ruleset frees its network."""
     with _LOCK:
         for definition in definitions:
@@ -1036,8 +1037,8 @@ def _release(definitions: list[str]) -> None:
                 del _RULESETS[definition]
                 with contextlib.suppress(Exception):  # nothing better to do in a finalizer
                     if ruleset.primed and ruleset.failures == 0:
-                        _MODULE.delete_state(ruleset.handle, ruleset.sid)  # frees the session
-                    _MODULE.delete_ruleset(ruleset.handle)
+                        module.delete_state(ruleset.handle, ruleset.sid)  # frees the session
+                    module.delete_ruleset(ruleset.handle)
 
 
 # -- encoding facts ---------------------------------------------------------------------------
@@ -1195,9 +1196,16 @@ def _encoder(path: _Path, what: str) -> _Encoder:
 class DurableMatcher:
     """Rules compiled to durable rulesets; :meth:`match` asserts, collects, retracts."""
 
-    def __init__(self, rules: tuple[MatchRule, ...], schema: _Schema, chunks: list[_Chunk]):
+    def __init__(
+        self,
+        rules: tuple[MatchRule, ...],
+        schema: _Schema,
+        chunks: list[_Chunk],
+        module: ModuleType,
+    ):
         """Use :meth:`DurableEngine.compile`."""
         self.rules = rules
+        self._module = module
         self._chunks = chunks
         used = {key for chunk in chunks for key in chunk.keys}
         self._encoders = [
@@ -1207,7 +1215,7 @@ class DurableMatcher:
         ]
         keys = set(chunks[0].keys) if len(chunks) == 1 else set()
         self._single = [(p, n, e) for k, p, n, e in self._encoders if k in keys]
-        self._finalizer = weakref.finalize(self, _release, [c.definition for c in chunks])
+        self._finalizer = weakref.finalize(self, _release, [c.definition for c in chunks], module)
         self._finalizer.atexit = False
 
     @property
@@ -1219,7 +1227,7 @@ class DurableMatcher:
         """Release the rulesets now (also done when the matcher is garbage-collected)."""
         self._finalizer()
 
-    def match(self, facts: Mapping[str, Any]) -> list[int]:
+    def match(self, facts: Mapping[str, object]) -> list[int]:
         if len(self._chunks) == 1:  # the common case: encode straight into the one message
             messages = [self._message(self._chunks[0], self._single, facts)]
         else:
@@ -1244,7 +1252,7 @@ class DurableMatcher:
                 raise EngineError(
                     "durable engine: the matcher was closed", "durable 引擎：匹配器已关闭"
                 )
-            module = _MODULE if _MODULE is not None else _load()
+            module = self._module
             for chunk, message in zip(self._chunks, messages, strict=True):
                 lookup = chunk.positions.__getitem__
                 positions.extend(map(lookup, self._run(module, chunk, message)))
@@ -1345,8 +1353,14 @@ class DurableEngine:
 
     name = "durable"
 
+    def __init__(self, *, extension: ModuleType | None = None) -> None:
+        """``extension`` is the ``durable_rules_engine`` module the matchers call (by default
+        the installed one, imported on the first :meth:`compile`); a stand-in that wraps it can
+        make one call fail, as a test does to check that a failure half-way is contained."""
+        self.extension = extension
+
     def compile(self, rules: Sequence[MatchRule]) -> DurableMatcher:
-        module = _load()
+        module = _load() if self.extension is None else self.extension
         rules = tuple(rules)
         schema = _Schema()
         for position, rule in enumerate(rules):
@@ -1367,6 +1381,6 @@ class DurableEngine:
                     chunk.ruleset = _acquire(module, chunk.definition, where)
                     acquired.append(chunk.definition)
             except BaseException:
-                _release(acquired)
+                _release(acquired, module)
                 raise
-        return DurableMatcher(rules, schema, chunks)
+        return DurableMatcher(rules, schema, chunks, module)

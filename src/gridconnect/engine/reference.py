@@ -139,7 +139,7 @@ class ReferenceMatcher:
     rules: tuple[MatchRule, ...]
     _match: Callable[[Mapping[str, Any]], list[int]] = attrs.field(repr=False)
 
-    def match(self, facts: Mapping[str, Any]) -> list[int]:
+    def match(self, facts: Mapping[str, object]) -> list[int]:
         return self._match(facts)
 
 
@@ -160,7 +160,7 @@ class ReferenceEngine:
         return ReferenceMatcher(rules, _compile(rules))
 
 
-def evaluate_condition(cond: Condition, facts: Mapping[str, Any]) -> bool:
+def evaluate_condition(cond: Condition, facts: Mapping[str, object]) -> bool:
     """Evaluate one condition by plain interpretation (slow; used to explain and to test)."""
 
     def ev(node: Condition, scope: Mapping[str, Any], item: Any, in_item: bool) -> bool:

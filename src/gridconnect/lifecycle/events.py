@@ -338,7 +338,7 @@ def resolve_ref(ref: str, *, base: Path | None = None, root: Path | None = None)
 
 
 def parse_event(
-    data: Any,
+    data: object,
     *,
     source: str | None = None,
     base: Path | None = None,

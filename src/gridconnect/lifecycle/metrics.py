@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -36,6 +36,10 @@ from gridconnect.model.application import Application
 from gridconnect.model.identifiers import DivisionCode
 from gridconnect.plugins.registry import Registry, default_registry
 from gridconnect.rules.model import Limit, LimitUnit
+
+if TYPE_CHECKING:
+    from gridconnect.lifecycle.tracker import ApplicationStatus
+    from gridconnect.model.codec import JSONObject
 
 __all__ = ["Baseline", "Indicators", "Savings", "baseline_for", "indicators", "savings"]
 
@@ -55,7 +59,7 @@ class Indicators:
     utility_working_days: int | None = None  # the utility's own time, net of every pause
     utility_calendar_days: int | None = None
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JSONObject:
         return {
             "application": self.application,
             "connected": self.connected,
@@ -80,7 +84,7 @@ class Baseline:
     cost_yuan: Decimal | None = None
     rules: tuple[str, ...] = ()  # the rules the figures come from
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JSONObject:
         return {
             "label": self.label,
             "procedures": _known(self.procedures),
@@ -104,7 +108,7 @@ class Savings:
     utility_time_unit: LimitUnit | None
     money_yuan: Decimal | None  # 省钱
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JSONObject:
         return {
             "baseline": self.baseline.to_dict(),
             "effort": _known(self.effort),
@@ -131,7 +135,7 @@ def _known(value: Any) -> Any:
     return value
 
 
-def indicators(status: Any, calendar: WorkingDayCalendar | None = None) -> Indicators:
+def indicators(status: ApplicationStatus, calendar: WorkingDayCalendar | None = None) -> Indicators:
     """The indicators of an :class:`~gridconnect.lifecycle.tracker.ApplicationStatus`."""
     calendar = calendar or national_calendar(strict=False)
     entered = {h.state: h.on for h in status.history}

@@ -67,7 +67,7 @@ class Step:
         return self.target is None
 
 
-def facts_for(state: str, event: Event, pause_state: str | None = None) -> dict[str, Any]:
+def facts_for(state: str, event: Event, pause_state: str | None = None) -> dict[str, object]:
     """The facts of one evaluation: the subject's state and the event's fields.
 
     ``pause_state`` is the state of the period a pause event names (``none``, ``open`` or
@@ -173,7 +173,7 @@ class Statechart:
         self._by_day[chain, on] = book
         return book
 
-    def step(self, chain: tuple[str, ...], on: date, facts: Mapping[str, Any]) -> Step:
+    def step(self, chain: tuple[str, ...], on: date, facts: Mapping[str, object]) -> Step:
         """The answer to an event whose facts are ``facts`` (see :func:`facts_for`)."""
         book = self.book(chain, on)
         if book.memo is None:

@@ -11,13 +11,16 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from gridconnect.lifecycle.clock import Period
 from gridconnect.lifecycle.events import PauseReason
 from gridconnect.rules.model import Limit, LimitUnit
+
+if TYPE_CHECKING:
+    from gridconnect.model.codec import JSONObject
 
 __all__ = ["DecisionSummary", "Subject"]
 
@@ -35,7 +38,7 @@ class DecisionSummary:
     supply: str | None = None
     error: tuple[str, str] | None = None  # (en, zh) when the application could not be decided
 
-    def to_data(self) -> dict[str, Any]:
+    def to_data(self) -> JSONObject:
         return {
             "division": self.division,
             "chain": list(self.chain),

@@ -33,7 +33,7 @@ import statistics
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date
 from pathlib import Path
-from typing import Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import attrs
 
@@ -64,6 +64,9 @@ from gridconnect.model.personal import pseudonym_key, pseudonymise
 from gridconnect.plugins.registry import Registry, default_registry
 from gridconnect.rules.facts import facts_of
 from gridconnect.rules.model import Limit, Text
+
+if TYPE_CHECKING:
+    from gridconnect.model.codec import JSONObject
 
 __all__ = [
     "BATCH_BYTES",
@@ -142,7 +145,7 @@ class IngestResult:
     def rejected(self) -> int:
         return sum(b.rejected for b in self.batches)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JSONObject:
         return {
             "batches": len(self.batches),
             "received": self.received,
@@ -210,7 +213,7 @@ class ProjectStatus:
     actions: tuple[ActionRecord, ...]
     rejections: tuple[Rejection, ...]
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JSONObject:
         return {
             "project": self.project,
             "state": self.state,
@@ -255,7 +258,7 @@ class ApplicationStatus:
         """The clock of one stage (or ``whole_process``, ``utility_steps``)."""
         return next(c for c in self.clocks if c.stage == name)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JSONObject:
         return {
             "application": self.application,
             "state": self.state,
@@ -305,7 +308,7 @@ class Report:
     def stage(self, name: str) -> StageStats:
         return next(s for s in self.stages if s.stage == name)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JSONObject:
         return {
             "as_of": self.as_of.isoformat(),
             "jurisdiction": self.jurisdiction,

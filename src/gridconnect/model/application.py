@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 from types import MappingProxyType
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 import attrs
 
@@ -33,6 +33,9 @@ from gridconnect.model.enums import (
     VoltageLevel,
 )
 from gridconnect.model.identifiers import CreditCode, DivisionCode, ResidentId
+
+if TYPE_CHECKING:
+    from gridconnect.model.codec import JSONObject
 
 __all__ = [
     "AccessWorks",
@@ -407,7 +410,7 @@ class Application:
 
         return loads(text, cls, source=source)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JSONObject:
         """The JSON-shaped form: dates as ``YYYY-MM-DD``, enums and identifiers by value,
         numbers as numbers. :meth:`from_dict` reads it back to an equal application."""
         from gridconnect.model.codec import unstructure

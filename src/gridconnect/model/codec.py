@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeAlias, TypeVar
 
 import attrs
 import cattrs
@@ -30,6 +30,8 @@ __all__ = [
     "MAX_DEPTH",
     "MAX_INPUT_BYTES",
     "MAX_NUMBER_CHARS",
+    "JSONObject",
+    "JSONValue",
     "check_date",
     "check_depth",
     "check_number",
@@ -44,6 +46,12 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+
+JSONValue: TypeAlias = "bool | int | float | str | list[JSONValue] | dict[str, JSONValue] | None"
+"""A value JSON can hold, as :func:`json.loads` gives it: the type of every ``to_dict`` and
+published document (decisions, bundles, reports, schemas)."""
+JSONObject: TypeAlias = "dict[str, JSONValue]"
+"""A JSON object: what ``to_dict`` methods return."""
 
 MAX_INPUT_BYTES = 1 << 20
 """Largest JSON document accepted (1 MiB); an application is a few kilobytes."""
@@ -395,7 +403,7 @@ converter: cattrs.Converter = _build_converter()
 """The converter behind :func:`structure` and :func:`unstructure`; plugins may register hooks."""
 
 
-def check_depth(value: Any, source: str | None, max_depth: int = MAX_DEPTH) -> None:
+def check_depth(value: object, source: str | None, max_depth: int = MAX_DEPTH) -> None:
     """Refuse a parsed JSON value nested deeper than ``max_depth`` (a located error)."""
     stack: list[tuple[Any, int]] = [(value, 1)]
     while stack:
@@ -416,7 +424,7 @@ def check_depth(value: Any, source: str | None, max_depth: int = MAX_DEPTH) -> N
             stack.extend((child, depth + 1) for child in children)
 
 
-def structure(data: Any, cls: type[T], *, source: str | None = None) -> T:
+def structure(data: object, cls: type[T], *, source: str | None = None) -> T:
     """Build a model object from JSON-shaped data, or raise one :class:`InputError` listing
     every problem.
 
@@ -490,7 +498,7 @@ def parse_json(text: str | bytes, *, source: str | None = None) -> Any:
         ) from None
 
 
-def dumps(obj: Any) -> str:
+def dumps(obj: object) -> str:
     """Deterministic JSON text: sorted keys, Chinese kept as it is, two-space indent."""
     return json.dumps(unstructure(obj), ensure_ascii=False, sort_keys=True, indent=2)
 

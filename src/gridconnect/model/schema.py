@@ -7,12 +7,15 @@ import typing
 from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from gridconnect.model.application import Application
 from gridconnect.model.identifiers import CreditCode, DivisionCode, ResidentId
+
+if TYPE_CHECKING:
+    from gridconnect.model.codec import JSONObject
 
 __all__ = ["APPLICATION_SCHEMA_VERSION", "application_schema", "schema_for"]
 
@@ -83,7 +86,7 @@ def _schema(t: Any, defs: dict[str, Any]) -> dict[str, Any]:
     raise TypeError(f"no schema for {t!r}")
 
 
-def schema_for(cls: type[Any], *, title: str, version: str) -> dict[str, Any]:
+def schema_for(cls: type[Any], *, title: str, version: str) -> JSONObject:
     """The JSON Schema of an attrs model class."""
     defs: dict[str, Any] = {}
     root = _schema(cls, defs)
@@ -97,7 +100,7 @@ def schema_for(cls: type[Any], *, title: str, version: str) -> dict[str, Any]:
     }
 
 
-def application_schema() -> dict[str, Any]:
+def application_schema() -> JSONObject:
     """The JSON Schema of an application file.
 
     >>> application_schema()["$defs"]["Application"]["required"][:3]

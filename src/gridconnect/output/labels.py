@@ -420,7 +420,7 @@ class Labels:
         """A family as a heading: ``permit`` → 涉及的审批许可 / permits."""
         return self.text(f"family:{family}", lang, family)
 
-    def value(self, slot: str, value: Any, lang: Lang) -> str:
+    def value(self, slot: str, value: object, lang: Lang) -> str:
         """A slot's value in words: enums by label, yes/no, time limits with their unit, notes
         in the reader's language."""
         if isinstance(value, Limit):
@@ -460,7 +460,7 @@ class Labels:
     def fact(self, path: str, lang: Lang) -> str:
         return self.text(f"fact:{path}", lang, path)
 
-    def fact_value(self, path: str, value: Any, lang: Lang) -> str:
+    def fact_value(self, path: str, value: object, lang: Lang) -> str:
         """A value of a fact in words: ``10kV`` → 10千伏 / 10 kV; a number with its unit."""
         if isinstance(value, bool):
             return self.text(f"value:bool={'true' if value else 'false'}", lang)

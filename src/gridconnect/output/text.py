@@ -358,7 +358,7 @@ def render_decision(decision: Decision, lang: str = "zh", *, labels: Labels | No
     return "\n".join([_header(decision, vocabulary, language), *table.lines()])
 
 
-def fact_line(path: str, value: Any, unknown: bool, labels: Labels, lang: Lang) -> str:
+def fact_line(path: str, value: object, unknown: bool, labels: Labels, lang: Lang) -> str:
     zh = lang == "zh"
     if isinstance(value, bool):
         key = f"fact:{path}={'true' if value else 'false'}"

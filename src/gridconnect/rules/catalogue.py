@@ -27,7 +27,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -62,6 +62,10 @@ from gridconnect.rules.model import (
     plain,
 )
 from gridconnect.rules.slots import slot_type
+
+if TYPE_CHECKING:
+    from gridconnect.engine.base import Engine, Matcher
+    from gridconnect.model.codec import JSONObject
 
 __all__ = ["BoundRule", "Catalogue", "Jurisdiction", "ParameterUse", "Rulebook"]
 
@@ -101,7 +105,7 @@ class ParameterUse:
     #: The jurisdiction whose parameter it overrides (None for the parameter's own value).
     overrides: str | None = None
 
-    def to_dict(self) -> dict[str, object]:
+    def to_dict(self) -> JSONObject:
         """The JSON-shaped form a decision's trace carries."""
         return {
             "value": plain(self.value),
@@ -276,7 +280,7 @@ class Rulebook:
             for stratum in self.strata
         )
         """For each stratum, the facts (and ``slot:`` paths) read that may be unknown."""
-        self._matchers: dict[Any, Any] = {}
+        self._matchers: dict[tuple[str, int, str], Matcher] = {}
         self._caches: dict[str, dict[Any, Any]] = {}
         self._lock = threading.Lock()
 
@@ -302,7 +306,7 @@ class Rulebook:
         with self._lock:
             return self._caches.setdefault(name, {})
 
-    def matcher(self, engine: Any, stratum: int = 0, variant: str = "classical") -> Any:
+    def matcher(self, engine: Engine, stratum: int = 0, variant: str = "classical") -> Matcher:
         """The rules of one stratum compiled by ``engine``, once per rulebook, engine, stratum
         and variant: ``classical`` (nothing unknown), or the ``must`` and ``may`` halves of
         three-valued matching (:func:`~gridconnect.rules.conditions.three_valued`). Positions

@@ -192,7 +192,7 @@ def _literal(value: Any, at: str) -> Scalar | ParamRef:
     raise ConditionSyntaxError(f"{shown(repr(value))} is not a text, number, boolean or date", at)
 
 
-def parse_condition(data: Any, at: str = "when") -> Condition:
+def parse_condition(data: object, at: str = "when") -> Condition:
     """Parse the TOML/JSON form of a condition.
 
     >>> parse_condition({"fact": "capacity.kw", "le": 160})

@@ -134,7 +134,7 @@ def read_text(r: TableReader, key: str) -> Text:
 
 
 def read_citation(
-    data: Any, where: str, file: str, rule: str | None, shared: Mapping[str, Citation]
+    data: object, where: str, file: str, rule: str | None, shared: Mapping[str, Citation]
 ) -> Citation:
     r = TableReader(data, where, file, rule)
     base: dict[str, Any] = {}
@@ -236,7 +236,7 @@ def _effect(slot: str, value: Any, r: TableReader) -> Value | ParamRef:
 
 
 def read_rule_head(
-    data: Any, index: int, file: str
+    data: object, index: int, file: str
 ) -> tuple[TableReader, str | None, Text, date, date | None]:
     """Start reading ``rules[index]``: its reader, id, title and effective dates (checked), the
     part every kind of rule shares (decision rules here, lifecycle rules in

@@ -10,11 +10,14 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from datetime import date
-from typing import TypeAlias
+from typing import TYPE_CHECKING, TypeAlias
 
 import attrs
 
 from gridconnect.rules.conditions import TRUE, Condition, ParamRef
+
+if TYPE_CHECKING:
+    from gridconnect.model.codec import JSONObject, JSONValue
 
 __all__ = [
     "Citation",
@@ -102,7 +105,7 @@ class Citation:
         kind = f"; {self.issuer_kind.value}" if self.issuer_kind is not None else ""
         return " ".join(parts) + f" [{self.confidence.value}{kind}]"
 
-    def to_dict(self) -> dict[str, object]:
+    def to_dict(self) -> JSONObject:
         """The JSON-shaped form: every field that is set, as plain values."""
         return {k: plain(v) for k, v in attrs.asdict(self).items() if v is not None}
 
@@ -198,7 +201,7 @@ class Parameter:
         return None
 
 
-def plain(value: object) -> object:
+def plain(value: object) -> JSONValue:
     """A rule value as JSON-shaped data: a :class:`Limit` or :class:`Text` as an object, a date
     as ISO text, an enum member as its value, sequences element by element."""
     if isinstance(value, Limit):
@@ -210,5 +213,5 @@ def plain(value: object) -> object:
     if isinstance(value, list | tuple):
         return [plain(v) for v in value]
     if hasattr(value, "value") and not isinstance(value, str | int | float | bool):
-        return value.value  # an enum member
-    return value
+        return plain(value.value)  # an enum member
+    return value  # type: ignore[return-value]  # str, int, float, bool or None by now

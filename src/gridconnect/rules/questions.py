@@ -9,12 +9,15 @@ facts some undetermined slot depends on are asked (see :mod:`gridconnect.decide.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from gridconnect.model.enums import Ownership
 from gridconnect.rules.model import Text
+
+if TYPE_CHECKING:
+    from gridconnect.model.codec import JSONObject
 
 __all__ = ["ASKS", "Ask", "Question"]
 
@@ -74,7 +77,7 @@ class Question:
     #: The rules whose condition waits on it.
     rules: tuple[str, ...]
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JSONObject:
         """The JSON form, as in a decision's ``questions``."""
         return {
             "path": self.path,

@@ -15,7 +15,7 @@ import json
 from datetime import date
 from importlib import resources, util
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from litestar import Request, Response, get
 
@@ -32,6 +32,9 @@ from gridconnect.model.schema import application_schema
 from gridconnect.output.schemas import decision_schema
 from gridconnect.plugins.registry import Registry
 from gridconnect.serve.problems import PROBLEM_MEDIA_TYPE, problem_of
+
+if TYPE_CHECKING:
+    from gridconnect.model.codec import JSONObject
 
 __all__ = ["assets_dir", "document", "example_application", "handlers", "hoist"]
 
@@ -541,7 +544,7 @@ def _document(registry: Registry, engine: str) -> dict[str, Any]:
     }
 
 
-def document(registry: Registry, engine: str) -> dict[str, Any]:
+def document(registry: Registry, engine: str) -> JSONObject:
     """The OpenAPI 3.1 document (built once per registry and engine)."""
     return _document(registry, engine)
 

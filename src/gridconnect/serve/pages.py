@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import functools
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 from litestar import Request, Response, get, post
@@ -20,6 +20,9 @@ from gridconnect.output.labels import Labels, check_lang
 from gridconnect.rules.places import find_jurisdiction
 from gridconnect.serve.openapi import example_application
 from gridconnect.serve.problems import HttpError
+
+if TYPE_CHECKING:
+    from gridconnect.model.codec import JSONObject
 
 __all__ = ["decision_view", "error_page", "handlers", "render_page"]
 
@@ -87,7 +90,7 @@ def _environment() -> jinja2.Environment:
     )
 
 
-def render_page(template: str, lang: str, **context: Any) -> str:
+def render_page(template: str, lang: str, **context: object) -> str:
     """A template of this package rendered in ``lang`` (``zh`` or ``en``)."""
     zh = lang == "zh"
     words = {k: v[zh] for k, v in WORDS.items()}
@@ -105,7 +108,7 @@ def _headline_first(item: tuple[str, Any]) -> tuple[int, str]:
     return (len(_HEADLINE) if slot.startswith("approval.") else len(_HEADLINE) + 1), slot
 
 
-def decision_view(decision: Decision, lang: str, labels: Labels) -> dict[str, Any]:
+def decision_view(decision: Decision, lang: str, labels: Labels) -> JSONObject:
     """What the decision template shows, every label and value already in ``lang``, in the
     words of the registry's vocabulary (:mod:`gridconnect.output.labels`), as the CLI's text."""
     lg = check_lang(lang)

@@ -4,7 +4,7 @@ bilingual problems: the same ``path``/``en``/``zh`` triples the CLI prints."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gridconnect.cli.support import INPUT_ERRORS
 from gridconnect.errors import (
@@ -15,6 +15,9 @@ from gridconnect.errors import (
     PluginError,
     Problem,
 )
+
+if TYPE_CHECKING:
+    from gridconnect.model.codec import JSONObject, JSONValue
 
 __all__ = ["PROBLEM_MEDIA_TYPE", "HttpError", "problem_of"]
 
@@ -33,7 +36,7 @@ class HttpError(Exception):
         title: tuple[str, str],
         detail: tuple[str, str],
         problems: Sequence[Problem] = (),
-        **extra: Any,
+        **extra: JSONValue,
     ) -> None:
         super().__init__(detail[0])
         self.status = status
@@ -59,7 +62,7 @@ class HttpError(Exception):
             **rest,
         )
 
-    def to_dict(self, instance: str | None = None) -> dict[str, Any]:
+    def to_dict(self, instance: str | None = None) -> JSONObject:
         """The problem+json object (RFC 9457 members, then gridconnect's)."""
         data: dict[str, Any] = {
             "type": _TYPE + self.kind,

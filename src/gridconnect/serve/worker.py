@@ -51,7 +51,7 @@ def init(config_json: str) -> None:
     _state.update(registry=registry, engine=config.engine, max_depth=config.max_depth)
 
 
-def json_bytes(data: Any) -> bytes:
+def json_bytes(data: object) -> bytes:
     """Exactly :func:`~gridconnect.cli.support.json_text` as UTF-8, about three times faster
     on a decision: the standard library's C encoder writes every value (so numbers and strings
     are the same text), compactly, and ``msgspec.json.format`` adds the CLI's two-space

@@ -149,7 +149,7 @@ def _did_you_mean(word: str, choices: list[str]) -> str:
     return f"; did you mean {near[0]!r}?" if near else ""
 
 
-def slot_problems(slot: str, value: Any = None, *, check_value: bool = True) -> list[str]:
+def slot_problems(slot: str, value: object = None, *, check_value: bool = True) -> list[str]:
     """What is wrong with a slot a scenario names, and with the value it expects (an empty
     list when both are in the vocabulary of :mod:`gridconnect.rules.slots`).
 
