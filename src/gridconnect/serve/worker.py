@@ -80,9 +80,7 @@ _fast = {"on": True}  # off for the process if a fast answer ever differs from t
 log = logging.getLogger("gridconnect.serve")
 
 
-def decision_bytes(
-    app: Application, as_of: date | None, engine: str, registry: Registry
-) -> bytes:
+def decision_bytes(app: Application, as_of: date | None, engine: str, registry: Registry) -> bytes:
     """``json_bytes(evaluate(app, as_of, engine, registry=registry).to_dict())``, the same
     bytes, made the batch's way when it can (:func:`gridconnect.batch.serialize.match_line`):
     the text that the matched rules alone decide (conclusions, the trace but for the facts'
