@@ -17,6 +17,7 @@ import hmac
 import json
 import logging
 import multiprocessing
+import os
 import re
 import sqlite3
 import sys
@@ -34,6 +35,7 @@ from litestar.static_files import create_static_files_router
 from litestar.types import ASGIApp, Message, Receive, Send
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from prometheus_client.multiprocess import MultiProcessCollector
 
 from gridconnect._cli_support import json_text
 from gridconnect.api import get_engine
@@ -48,7 +50,7 @@ from gridconnect.model.codec import loads
 from gridconnect.places import find_jurisdiction
 from gridconnect.registry import Registry
 from gridconnect.serve import worker
-from gridconnect.serve.config import ServeConfig
+from gridconnect.serve.config import MULTIPROCESS_ENV, ServeConfig
 from gridconnect.serve.problems import PROBLEM_MEDIA_TYPE, HttpError, problem_of
 from gridconnect.serve.worker import SOURCE, Outcome, check_depth, json_bytes
 
@@ -123,6 +125,26 @@ class Service:
             ["reason"],
             registry=self.metrics,
         )
+        self.worker_requests = Counter(
+            "gridconnect_worker_http_requests",
+            "HTTP requests answered by each server process (worker: its process id).",
+            ["worker"],
+            registry=self.metrics,
+        ).labels(str(os.getpid()))
+        self.metrics_dir: str | None = os.environ.get(MULTIPROCESS_ENV) or None
+        """Where the server processes of ``gridconnect serve --workers N`` keep their counters
+        (prometheus_client's multiprocess mode), so that ``/metrics`` adds them up whichever
+        process answers; None: this process's own counters."""
+
+    def exposition(self) -> bytes:
+        """The Prometheus text of ``/metrics``: with several server processes, every one's
+        counters and histograms added up (``gridconnect_worker_http_requests`` keeps one row
+        per process); else this process's own."""
+        if self.metrics_dir is None:
+            return generate_latest(self.metrics)
+        registry = CollectorRegistry()
+        MultiProcessCollector(registry, path=self.metrics_dir)  # type: ignore[no-untyped-call]
+        return generate_latest(registry)
 
     def _new_processes(self) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(
@@ -527,9 +549,10 @@ async def readyz(request: Request[Any, Any, Any]) -> Response[bytes]:
 
 @get("/metrics")
 async def metrics(request: Request[Any, Any, Any]) -> Response[bytes]:
-    """Prometheus text exposition of this process's counters and latency histogram."""
+    """Prometheus text exposition of the counters and latency histogram (of every server
+    process, added up, when there are several: :meth:`Service.exposition`)."""
     media_type = CONTENT_TYPE_LATEST.removesuffix("; charset=utf-8")  # Litestar adds it
-    return Response(generate_latest(_service(request).metrics), media_type=media_type)
+    return Response(_service(request).exposition(), media_type=media_type)
 
 
 # -- errors as problem+json ----------------------------------------------------------------------
@@ -633,6 +656,7 @@ def _observed(service_of: Callable[[], Service | None], app: ASGIApp) -> ASGIApp
             if service is not None:
                 service.requests.labels(route, scope["method"], str(status)).inc()
                 service.latency.labels(route).observe(elapsed)
+                service.worker_requests.inc()
             if log.isEnabledFor(logging.INFO):
                 log.info(
                     json.dumps(
