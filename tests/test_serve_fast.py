@@ -152,6 +152,24 @@ def test_the_fast_way_and_litestars_answer_alike() -> None:
     assert json.loads(wrong_date[2])["problems"][0]["path"] == "?as_of"
 
 
+def test_a_failure_on_the_fast_way_is_a_logged_500_problem(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    app = create_app(ServeConfig(log_level="warning"))
+
+    def broken(*args: Any) -> Any:
+        raise RuntimeError("a bug")
+
+    app.state.service.compute_fn = broken
+    with caplog.at_level(logging.ERROR, logger="gridconnect.serve"):
+        status, headers, text = _call(app, [EXAMPLE.read_bytes()])
+    assert status == 500
+    assert (b"content-type", b"application/problem+json") in headers
+    assert json.loads(text)["type"].endswith("/internal")
+    assert "a bug" not in text.decode()
+    assert any('"internal_error"' in r.getMessage() for r in caplog.records)
+
+
 def test_a_body_past_the_limit_on_the_fast_way_is_413() -> None:
     app = create_app(ServeConfig(max_body_bytes=1000, log_level="warning"))
     status, _, text = _call(app, [b" " * 600, b" " * 600])

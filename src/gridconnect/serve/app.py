@@ -700,7 +700,7 @@ def _fast_evaluate(service: Service, app: ASGIApp) -> ASGIApp:
     less CPU per request. Everything else goes to Litestar with the body received so far
     given again; an error met here (a problem in the application, the time limit) is handed
     to :func:`evaluate_endpoint`, which raises it without deciding the application again, so
-    every problem+json still comes from one place."""
+    every problem+json (and the 500 of an unexpected failure) still comes from one place."""
     limit = service.config.max_body_bytes
 
     async def handler(scope: Any, receive: Receive, send: Send) -> None:
@@ -735,7 +735,7 @@ def _fast_evaluate(service: Service, app: ASGIApp) -> ASGIApp:
         body = b"".join(m.get("body", b"") for m in messages)
         try:
             answer = await service.compute("evaluate", body, as_of)
-        except (HttpError, GridconnectError) as error:
+        except Exception as error:  # a problem, the time limit, or a bug: Litestar answers
             scope[_ERROR_KEY] = error
             await app(scope, _replay(messages, receive), send)
             return
