@@ -3,22 +3,28 @@
 Run with ``python bench/bench_serve.py`` (``--help`` for the sizes). This is a script, not a
 test. In one run it
 
-1. measures the in-process rate of :func:`gridconnect.evaluate` on the example application
-   (already parsed), and of the whole in-process path the server takes (parse the JSON bytes,
-   evaluate, serialise the decision as the server does, the CLI's bytes), before and after the
-   load runs;
+1. measures in this process, before and after the load runs: the rate of
+   :func:`gridconnect.evaluate` on the example application (already parsed); of the server's
+   own work on a request (:func:`gridconnect.serve.worker.compute`: parse the JSON bytes,
+   decide, write the CLI's bytes); and of the CLI's way (parse, evaluate, ``to_dict``,
+   serialise), each also in CPU time per call;
 2. starts one server process (uvicorn, one worker, as ``gridconnect serve`` does, with the
    reference engine, or with ``--engine durable`` in its worker process) on a loopback socket
    bound beforehand;
 3. sends ``--requests`` requests at 1, 8 and 64 concurrent keep-alive clients (a small asyncio
-   HTTP/1.1 client in this process), and prints throughput, p50/p99 latency and errors, and
-   the ratios the issue sets targets for: throughput over the in-process ``evaluate`` rate
-   (target at least 0.5 at 8 clients) and p99 over the in-process mean (target under 10);
-4. sends ``--memory-requests`` more requests at 8 clients and prints the server's resident
-   memory after the first tenth and at the end (target: flat).
+   HTTP/1.1 client in this process), and prints throughput, p50/p99 latency, errors and the
+   server's CPU time per request, with the ratios the issue sets targets for: throughput over
+   the in-process ``evaluate`` rate (target at least 0.5 at 8 clients) and p99 over the
+   in-process mean (target under 10). ``cpu x evaluate`` is the capacity of one server
+   process, the same ratio in CPU time (evaluate's CPU per call over the server's CPU per
+   request): what the throughput ratio would be if the server had a core to itself;
+4. sends ``--memory-requests`` more requests at 8 clients (10,000 by default; ``--long``:
+   100,000) and prints the resident memory of the server and of its worker processes after
+   the first tenth and at the end, and their ratio (target: flat).
 
-Client and server share this machine's two cores, so the server gets at most what the client
-leaves it; the figures are ratios to rates measured in the same run for that reason.
+Client and server share this machine's two cores (and other work), so the server gets at most
+what the rest leaves it; the figures are ratios to rates measured in the same run for that
+reason.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 try:
@@ -39,39 +46,53 @@ except ImportError:  # running from a checkout without the package installed
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from gridconnect import evaluate
+from gridconnect.decide.evaluate import default_registry
 from gridconnect.model.application import Application
-from gridconnect.model.codec import loads
+from gridconnect.model.codec import MAX_DEPTH, loads
 from gridconnect.serve.config import CONFIG_ENV, ServeConfig
-from gridconnect.serve.worker import json_bytes
+from gridconnect.serve.worker import compute, json_bytes
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "applications" / "guangzhou-huangpu-10kv-enterprise.json"
 
 
-def in_process(body: bytes, seconds: float, engine: str) -> tuple[float, float]:
-    """Evaluations per second of a parsed application, and of the server's whole path."""
+def _rate(call: Callable[[], object], seconds: float) -> tuple[float, float]:
+    """Calls per second of wall time, and CPU seconds per call."""
+    n, start, cpu = 0, time.perf_counter(), time.process_time()
+    while time.perf_counter() - start < seconds:
+        call()
+        n += 1
+    return n / (time.perf_counter() - start), (time.process_time() - cpu) / n
+
+
+def in_process(body: bytes, seconds: float, engine: str) -> dict[str, tuple[float, float]]:
+    """The rate and CPU per call of evaluate alone, of the server's work on a request, and of
+    the CLI's way, each as ``(per second, CPU seconds per call)``."""
     app = loads(body, Application)
+    registry = default_registry()
+    state = {"registry": registry, "engine": engine, "max_depth": MAX_DEPTH}
     for _ in range(200):
-        evaluate(app, engine=engine)
-    n, start = 0, time.perf_counter()
-    while time.perf_counter() - start < seconds:
-        evaluate(app, engine=engine)
-        n += 1
-    bare = n / (time.perf_counter() - start)
-    n, start = 0, time.perf_counter()
-    while time.perf_counter() - start < seconds:
-        json_bytes(evaluate(loads(body, Application), engine=engine).to_dict())
-        n += 1
-    whole = n / (time.perf_counter() - start)
-    return bare, whole
+        evaluate(app, engine=engine, registry=registry)
+        compute("evaluate", body, state=state)
+    return {
+        "evaluate": _rate(lambda: evaluate(app, engine=engine, registry=registry), seconds),
+        "server": _rate(lambda: compute("evaluate", body, state=state), seconds),
+        "cli": _rate(
+            lambda: json_bytes(
+                evaluate(loads(body, Application), engine=engine, registry=registry).to_dict()
+            ),
+            seconds,
+        ),
+    }
 
 
-def start_server(engine: str) -> tuple[subprocess.Popen[bytes], int]:
+def start_server(engine: str, threads: int = 4) -> tuple[subprocess.Popen[bytes], int]:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     sock.listen(1024)
     port = sock.getsockname()[1]
-    env = {**os.environ, CONFIG_ENV: ServeConfig(engine=engine, log_level="warning").to_env()}
+    config = ServeConfig(engine=engine, threads=threads, log_level="warning")
+    env = {**os.environ, CONFIG_ENV: config.to_env()}
     # uvicorn's own --fd takes the socket for a Unix one, and so leaves Nagle's algorithm on
     # (40 ms stalls on keep-alive); socket.socket(fileno=...) finds the family itself.
     code = (
@@ -93,6 +114,24 @@ def rss_mb(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return float("nan")
+
+
+def children(pid: int) -> list[int]:
+    """The worker processes of ``pid`` (and theirs)."""
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            found += [int(child), *children(int(child))]
+    return found
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time used so far by ``pid`` and its running worker processes."""
+    total = 0.0
+    for p in (pid, *children(pid)):
+        fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 async def _client(
@@ -143,59 +182,75 @@ async def ready(port: int) -> None:
         raise SystemExit(f"server not ready: {head!r}")
 
 
+def _line(name: str, rates: dict[str, tuple[float, float]]) -> str:
+    parts = [f"{k} {r:,.0f}/s ({c * 1000:.3f} ms CPU)" for k, (r, c) in rates.items()]
+    return f"in-process {name}: " + "; ".join(parts)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--requests", type=int, default=3000, help="per concurrency level")
-    parser.add_argument("--memory-requests", type=int, default=100_000)
+    parser.add_argument("--memory-requests", type=int, default=10_000)
+    parser.add_argument("--long", action="store_true", help="100,000 memory requests")
     parser.add_argument("--clients", default="1,8,64")
     parser.add_argument("--engine", default="reference", choices=["reference", "durable"])
+    parser.add_argument("--threads", type=int, default=4, help="the server's deciding threads")
     parser.add_argument("--seconds", type=float, default=2.0, help="per in-process measure")
     args = parser.parse_args()
+    memory_requests = 100_000 if args.long else args.memory_requests
     body = EXAMPLE.read_bytes()
 
-    bare1, whole1 = in_process(body, args.seconds, args.engine)
-    print(f"in-process before: evaluate {bare1:,.0f}/s; parse+evaluate+serialise {whole1:,.0f}/s")
-    proc, port = start_server(args.engine)
+    before = in_process(body, args.seconds, args.engine)
+    print(_line("before", before) + "  (evaluate; server = worker.compute; cli = the CLI's way)")
+    proc, port = start_server(args.engine, args.threads)
     try:
         asyncio.run(ready(port))
         asyncio.run(load(port, body, 8, 500))  # warm-up
         results = []
         for clients in (int(c) for c in args.clients.split(",")):
+            cpu = cpu_seconds(proc.pid)
             wall, lat, errors = asyncio.run(load(port, body, clients, args.requests))
-            results.append((clients, len(lat) / wall, lat, errors))
-        bare2, whole2 = in_process(body, args.seconds, args.engine)
-        print(
-            f"in-process after:  evaluate {bare2:,.0f}/s; parse+evaluate+serialise {whole2:,.0f}/s"
-        )
-        bare, whole = (bare1 + bare2) / 2, (whole1 + whole2) / 2
-        mean_ms, whole_ms = 1000 / bare, 1000 / whole
+            cpu = (cpu_seconds(proc.pid) - cpu) / len(lat)
+            results.append((clients, len(lat) / wall, lat, errors, cpu))
+        after = in_process(body, args.seconds, args.engine)
+        print(_line("after ", after))
+        rates = {k: (before[k][0] + after[k][0]) / 2 for k in before}
+        cpus = {k: (before[k][1] + after[k][1]) / 2 for k in before}
+        bare, mean_ms = rates["evaluate"], 1000 / rates["evaluate"]
         print(f"\nserver: 1 worker process, {args.engine} engine, loopback; client in this process")
         print(f"{'clients':>7} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} "
-              f"{'x evaluate':>11} {'x whole':>8} {'p99/mean':>9} {'p99/whole':>10}")  # fmt: skip
-        for clients, rate, lat, errors in results:
+              f"{'x evaluate':>11} {'p99/mean':>9} {'cpu ms/req':>11} {'cpu x evaluate':>15} "
+              f"{'x server':>9} {'x cli':>6}")  # fmt: skip
+        for clients, rate, lat, errors, cpu in results:
             q = statistics.quantiles(lat, n=100)
             p50, p99 = q[49] * 1000, q[98] * 1000
             print(
                 f"{clients:>7} {rate:>8,.0f} {p50:>8.2f} {p99:>8.2f} {len(errors):>7} "
-                f"{rate / bare:>11.2f} {rate / whole:>8.2f} {p99 / mean_ms:>9.1f} "
-                f"{p99 / whole_ms:>10.1f}"
+                f"{rate / bare:>11.2f} {p99 / mean_ms:>9.1f} {cpu * 1000:>11.3f} "
+                f"{cpus['evaluate'] / cpu:>15.2f} {rate / rates['server']:>9.2f} "
+                f"{rate / rates['cli']:>6.2f}"
             )
         print(
-            "targets: x evaluate >= 0.5 at 8 clients; p99/mean < 10; 0 errors "
-            "(x whole, p99/whole: the same against the whole in-process path)"
+            "targets: x evaluate >= 0.5 at 8 clients; p99/mean < 10; 0 errors. cpu x evaluate: "
+            "evaluate's CPU per call / the server's per request (its capacity, one core); "
+            "x server, x cli: throughput over the in-process rate of the server's own work and "
+            "of the CLI's way"
         )
 
-        if args.memory_requests:
-            tenth = max(1, args.memory_requests // 10)
-            asyncio.run(load(port, body, 8, tenth))
-            early = rss_mb(proc.pid)
-            _, lat, errors = asyncio.run(load(port, body, 8, args.memory_requests - tenth))
-            late = rss_mb(proc.pid)
-            print(
-                f"\nmemory over {args.memory_requests:,} requests: {early:.1f} MB after "
-                f"{tenth:,}, {late:.1f} MB at the end ({late - early:+.1f} MB); "
-                f"{len(errors)} errors (target: flat, 0 errors)"
-            )
+        if memory_requests:
+            tenth = max(1, memory_requests // 10)
+            _, _, errors = asyncio.run(load(port, body, 8, tenth))
+            early = {p: rss_mb(p) for p in (proc.pid, *children(proc.pid))}
+            _, lat, late_errors = asyncio.run(load(port, body, 8, memory_requests - tenth))
+            late = {p: rss_mb(p) for p in early}
+            print(f"\nmemory over {memory_requests:,} requests at 8 clients (target: flat):")
+            for p in early:
+                what = "server" if p == proc.pid else f"worker {p}"
+                print(
+                    f"  {what}: {early[p]:.1f} MB after {tenth:,}, {late[p]:.1f} MB at the end "
+                    f"(x{late[p] / early[p]:.3f}, {late[p] - early[p]:+.1f} MB)"
+                )
+            print(f"  {len(errors) + len(late_errors)} errors")
     finally:
         proc.terminate()
         proc.wait(timeout=30)

@@ -132,3 +132,42 @@ def test_the_api_docs_render_without_network(browser: Any, server: str) -> None:
     assert browser.find_elements(By.CSS_SELECTOR, ".opblock")
     assert not browser.find_elements(By.CSS_SELECTOR, ".errors-wrapper")  # no complaint
     shot(browser, "docs")
+
+
+def test_the_form_generated_from_the_schema(browser: Any, server: str) -> None:
+    browser.get(f"{server}/?lang=en")
+    wait_for(browser, "to-form").click()
+    wait_for(browser, "schema-form")
+    typed = {
+        "id": "FORM-1",
+        "applicant.name": "广州示例科技有限公司",
+        "applicant.credit_code": "91440112MA5CXK3L27",
+        "site.division": "440112",
+        "capacity.value": "1600",
+        "power_factor": "0.9",
+        "works.segments.0.id": "S1",
+        "works.segments.0.length_m": "60",
+    }
+    for name, value in typed.items():
+        browser.find_element(By.NAME, name).send_keys(value)
+    for name, value in (("applied_on", "2026-04-13"), ("works.approval_filed_on", "2026-04-20")):
+        # a date field is typed in the browser's locale: set its value (YYYY-MM-DD) instead
+        browser.execute_script(
+            "arguments[0].value = arguments[1];", browser.find_element(By.NAME, name), value
+        )
+    for name, value in (
+        ("applicant.kind", "other_enterprise"),
+        ("service", "new_connection"),
+        ("capacity.unit", "kVA"),
+        ("voltage", "10kV"),
+        ("works.segments.0.laying", "pipe_jacking"),
+        ("works.segments.0.crossings", "national_highway"),
+        ("lang", "en"),
+    ):
+        Select(browser.find_element(By.NAME, name)).select_by_value(value)
+    shot(browser, "form")
+    browser.find_element(By.ID, "decide").click()
+    assert "FORM-1" in wait_for(browser, "application-id").text
+    trace = browser.find_element(By.ID, "trace").text
+    assert "national_highway" in trace  # the crossing chosen in the multiple choice
+    shot(browser, "form-decision")

@@ -267,11 +267,19 @@ def _is_optional(t: Any) -> bool:
     ) in typing.get_args(t)
 
 
-def _structure_optional(value: Any, t: Any) -> Any:
-    if value is None:
-        return None
+def _make_optional_hook(t: Any) -> Callable[[Any, Any], Any]:
     (inner,) = [a for a in typing.get_args(t) if a is not type(None)]
-    return converter.structure(value, inner)
+    bound: Callable[[Any, Any], Any] | None = None  # bound at the first call, as cattrs does
+
+    def structure_optional(value: Any, _: Any) -> Any:
+        nonlocal bound
+        if value is None:
+            return None
+        if bound is None:
+            bound = converter.get_structure_hook(inner)
+        return bound(value, inner)
+
+    return structure_optional
 
 
 def _is_tuple(t: Any) -> bool:
@@ -279,20 +287,28 @@ def _is_tuple(t: Any) -> bool:
     return typing.get_origin(t) is tuple and len(args) == 2 and args[1] is Ellipsis
 
 
-def _structure_tuple(value: Any, t: Any) -> tuple[Any, ...]:
-    if not isinstance(value, list):
-        raise FieldValueError("expected a list", "应为列表")
+def _make_tuple_hook(t: Any) -> Callable[[Any, Any], Any]:
     item_type = typing.get_args(t)[0]
-    items: list[Any] = []
-    problems: list[Problem] = []
-    for index, item in enumerate(value):
-        try:
-            items.append(converter.structure(item, item_type))
-        except Exception as error:  # collected, then reported together
-            problems += _relocate(error, f"[{index}]")
-    if problems:
-        raise _CollectedError(problems)
-    return tuple(items)
+    bound: Callable[[Any, Any], Any] | None = None  # bound at the first call, as cattrs does
+
+    def structure_tuple(value: Any, _: Any) -> tuple[Any, ...]:
+        nonlocal bound
+        if not isinstance(value, list):
+            raise FieldValueError("expected a list", "应为列表")
+        if bound is None:
+            bound = converter.get_structure_hook(item_type)
+        items: list[Any] = []
+        problems: list[Problem] = []
+        for index, item in enumerate(value):
+            try:
+                items.append(bound(item, item_type))
+            except Exception as error:  # collected, then reported together
+                problems += _relocate(error, f"[{index}]")
+        if problems:
+            raise _CollectedError(problems)
+        return tuple(items)
+
+    return structure_tuple
 
 
 def _is_str_mapping(t: Any) -> bool:
@@ -309,10 +325,17 @@ def _make_attrs_hook(cls: type[Any]) -> Callable[[Any, Any], Any]:
     attrs.resolve_types(cls)
     fields = attrs.fields(cls)
     names = {f.name for f in fields}
+    # The fields' hooks, bound at the first call (not here: a class may contain itself) and
+    # kept, as cattrs keeps those of the hooks it generates; registering a hook clears
+    # cattrs's cache, so this factory runs again and binds afresh.
+    bound: tuple[Callable[[Any, Any], Any], ...] | None = None
 
     def structure_attrs(value: Any, _: Any) -> Any:
+        nonlocal bound
         if not isinstance(value, dict):
             raise FieldValueError("expected an object", "应为对象")
+        if bound is None:
+            bound = tuple(converter.get_structure_hook(f.type) for f in fields)
         problems: list[Problem] = []
         for key in value:
             if key not in names:
@@ -324,13 +347,13 @@ def _make_attrs_hook(cls: type[Any]) -> Callable[[Any, Any], Any]:
                     )
                 )
         kwargs: dict[str, Any] = {}
-        for f in fields:
+        for f, hook in zip(fields, bound, strict=True):
             if f.name not in value:
                 if f.default is attrs.NOTHING:
                     problems.append(Problem(path=f.name, en="is required", zh="为必填项"))
                 continue
             try:
-                item = converter.structure(value[f.name], f.type)
+                item = hook(value[f.name], f.type)
             except Exception as error:  # collected, then reported together
                 problems += _relocate(error, f.name)
                 continue
@@ -383,8 +406,8 @@ def _build_converter() -> cattrs.Converter:
     for ident in (CreditCode, DivisionCode, ResidentId):
         conv.register_structure_hook(ident, _structure_via_constructor)
         conv.register_unstructure_hook(ident, _identifier_value)
-    conv.register_structure_hook_func(_is_optional, _structure_optional)
-    conv.register_structure_hook_func(_is_tuple, _structure_tuple)
+    conv.register_structure_hook_factory(_is_optional, _make_optional_hook)
+    conv.register_structure_hook_factory(_is_tuple, _make_tuple_hook)
     conv.register_structure_hook_func(_is_str_mapping, _structure_mapping)
     conv.register_structure_hook_factory(attrs.has, _make_attrs_hook)
     conv.register_unstructure_hook(Decimal, _unstructure_decimal)
@@ -405,23 +428,25 @@ converter: cattrs.Converter = _build_converter()
 
 def check_depth(value: object, source: str | None, max_depth: int = MAX_DEPTH) -> None:
     """Refuse a parsed JSON value nested deeper than ``max_depth`` (a located error)."""
-    stack: list[tuple[Any, int]] = [(value, 1)]
+    if not isinstance(value, dict | list):
+        return
+    stack: list[tuple[Any, int]] = [(value, 1)]  # only objects and lists go on it
     while stack:
         item, depth = stack.pop()
-        if isinstance(item, dict | list):
-            if depth > max_depth:
-                raise InputError(
-                    [
-                        Problem(
-                            path="$",
-                            en=f"nested deeper than {max_depth} levels",
-                            zh=f"嵌套超过 {max_depth} 层",
-                        )
-                    ],
-                    source=source,
-                )
-            children = item.values() if isinstance(item, dict) else item
-            stack.extend((child, depth + 1) for child in children)
+        if depth > max_depth:
+            raise InputError(
+                [
+                    Problem(
+                        path="$",
+                        en=f"nested deeper than {max_depth} levels",
+                        zh=f"嵌套超过 {max_depth} 层",
+                    )
+                ],
+                source=source,
+            )
+        for child in item.values() if isinstance(item, dict) else item:
+            if isinstance(child, dict | list):
+                stack.append((child, depth + 1))
 
 
 def structure(data: object, cls: type[T], *, source: str | None = None) -> T:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from collections.abc import Sequence
 
 import click
@@ -10,7 +12,13 @@ import click
 from gridconnect.cli.support import guarded
 from gridconnect.errors import GridconnectError
 from gridconnect.plugins.hookspecs import hookimpl
-from gridconnect.serve.config import CONFIG_ENV, KEYS_ENV, ServeConfig, read_api_keys
+from gridconnect.serve.config import (
+    CONFIG_ENV,
+    KEYS_ENV,
+    MULTIPROCESS_ENV,
+    ServeConfig,
+    read_api_keys,
+)
 
 __all__ = ["serve"]
 
@@ -29,7 +37,7 @@ __all__ = ["serve"]
     default=1,
     show_default=True,
     type=click.IntRange(1, 64),
-    help="Worker processes (each loads the rules once).",
+    help="Server processes (each loads the rules once; /metrics adds up their counters).",
 )
 @click.option(
     "--engine",
@@ -137,17 +145,26 @@ def serve(
         f"gridconnect serve: http://{host}:{port}/ ({engine} engine, {workers} worker(s))",
         err=True,
     )
-    uvicorn.run(
-        "gridconnect.serve.app:create_app_from_env",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        access_log=False,
-        log_level=log_level,
-        timeout_graceful_shutdown=graceful_timeout,
-        server_header=False,
-    )
+    metrics_dir = None  # several server processes: /metrics adds up their counters
+    if workers > 1 and not os.environ.get(MULTIPROCESS_ENV):
+        metrics_dir = tempfile.mkdtemp(prefix="gridconnect-metrics-")
+        os.environ[MULTIPROCESS_ENV] = metrics_dir
+    try:
+        uvicorn.run(
+            "gridconnect.serve.app:create_app_from_env",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            access_log=False,
+            log_level=log_level,
+            timeout_graceful_shutdown=graceful_timeout,
+            server_header=False,
+        )
+    finally:
+        if metrics_dir is not None:
+            del os.environ[MULTIPROCESS_ENV]
+            shutil.rmtree(metrics_dir, ignore_errors=True)
 
 
 def main(argv: Sequence[str] | None = None) -> None:  # pragma: no cover - convenience

@@ -12,11 +12,17 @@ import attrs
 
 from gridconnect.errors import GridconnectError
 
-__all__ = ["CONFIG_ENV", "KEYS_ENV", "ServeConfig", "read_api_keys"]
+__all__ = ["CONFIG_ENV", "KEYS_ENV", "MULTIPROCESS_ENV", "ServeConfig", "read_api_keys"]
 
 CONFIG_ENV = "GRIDCONNECT_SERVE_CONFIG"
 """The environment variable through which ``gridconnect serve`` hands its configuration to each
 worker process (JSON of :class:`ServeConfig`)."""
+
+MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
+"""prometheus_client's directory for the counters of several processes: ``gridconnect serve
+--workers N`` (N > 1) sets it to a fresh temporary directory for its server processes (unless
+it is set already: then that directory, which must be empty at start), so ``/metrics`` adds
+up every process's counters."""
 
 KEYS_ENV = "GRIDCONNECT_API_KEYS"
 """API keys for the track endpoints, comma-separated (or given by ``--api-key-file``)."""

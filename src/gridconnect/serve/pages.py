@@ -1,11 +1,13 @@
-"""The page for policy staff: paste or upload an application and read the decision in Chinese
-or English, or browse the rules in force for a place and a date. Server-rendered with Jinja2
+"""The page for policy staff: paste or upload an application (or fill in the form generated
+from its JSON Schema, :mod:`gridconnect.serve.form`) and read the decision in Chinese or
+English, or browse the rules in force for a place and a date. Server-rendered with Jinja2
 templates (``templates/``), no JavaScript; labels and values come from
 :mod:`gridconnect.output.text`, so the page says what the terminal says."""
 
 from __future__ import annotations
 
 import functools
+import json
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -16,8 +18,10 @@ from litestar.datastructures import UploadFile
 from gridconnect.cli import jurisdiction_rows, rule_rows
 from gridconnect.decide.decision import Decision
 from gridconnect.errors import InputError, Problem
+from gridconnect.model.schema import application_schema
 from gridconnect.output.labels import Labels, check_lang
 from gridconnect.rules.places import find_jurisdiction
+from gridconnect.serve.form import FormField, application_from_form, form_fields
 from gridconnect.serve.openapi import example_application
 from gridconnect.serve.problems import HttpError
 
@@ -76,6 +80,17 @@ WORDS: dict[str, tuple[str, str]] = {
     "problem": ("Problem", "问题"),
     "back": ("Back", "返回"),
     "api": ("API documentation", "接口文档"),
+    "form": ("Fill in a form", "填写表单"),
+    "form_note": (
+        "The fields follow the application's JSON Schema; a blank field, and a row of a list "
+        "left blank, are left out. An application the form cannot hold (a bundle's details "
+        "or route) is pasted as JSON.",
+        "表单字段按申请的 JSON Schema 生成；留空的字段和整行留空的列表项不提交。表单无法填写的"
+        "内容（一次办请求的详情或路由）请以 JSON 粘贴。",
+    ),
+    "required_mark": ("required", "必填"),
+    "yes": ("yes", "是"),
+    "no": ("no", "否"),
 }
 
 
@@ -234,6 +249,37 @@ async def decision_page(request: Request[Any, Any, Any]) -> Response[str]:
     return Response(html.decode("utf-8"), media_type=HTML)
 
 
+@functools.cache
+def _form_fields() -> tuple[FormField, ...]:
+    return form_fields(application_schema())
+
+
+@get("/ui/form")
+async def form_page(request: Request[Any, Any, Any]) -> Response[str]:
+    """The application as a form generated from its JSON Schema (:mod:`.form`)."""
+    lang = _lang(request.query_params.get("lang"))
+    groups: dict[str, list[FormField]] = {}
+    for field in _form_fields():
+        groups.setdefault(field.group, []).append(field)
+    html = render_page("form.html", lang, groups=groups)
+    return Response(html, media_type=HTML)
+
+
+@post("/ui/form", status_code=200)
+async def form_decision_page(request: Request[Any, Any, Any]) -> Response[str]:
+    """The decision on the application filled in on the form."""
+    service = request.app.state.service
+    form = await request.form()
+    lang = _lang(form.get("lang"))
+    as_of = _date(form.get("as_of"), "as_of")
+    data = application_from_form(
+        lambda name: [str(v) for v in form.getall(name, [])], _form_fields()
+    )
+    body = json.dumps(data, ensure_ascii=False).encode("utf-8")
+    html = await service.compute("page", body, as_of, lang)
+    return Response(html.decode("utf-8"), media_type=HTML)
+
+
 @get("/ui/rules")
 async def rules_page(request: Request[Any, Any, Any]) -> Response[str]:
     """The rules in force in a jurisdiction on a date, with their conditions and sources."""
@@ -276,4 +322,4 @@ async def rules_page(request: Request[Any, Any, Any]) -> Response[str]:
 
 def handlers() -> list[Any]:
     """The route handlers of the staff pages."""
-    return [index, decision_page, rules_page]
+    return [index, decision_page, form_page, form_decision_page, rules_page]
