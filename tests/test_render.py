@@ -263,7 +263,7 @@ def test_an_undetermined_headline_comes_first_with_its_question() -> None:
     data = json.loads(
         (ROOT / "examples/applications/guangzhou-180kw-small-enterprise.json").read_text("utf-8")
     )
-    data["capacity"] = {"value": 180, "unit": "kVA"}  # no power factor: kW unknown
+    data["capacity"] = {"value": 220, "unit": "kVA"}  # no power factor: 0-220 kW
     decision = gridconnect.evaluate(structure(data, Application))
     assert "track" in decision.undetermined
     lines = render_decision(decision, "zh").splitlines()
