@@ -271,3 +271,30 @@ def test_an_undetermined_headline_comes_first_with_its_question() -> None:
     assert lines[2].lstrip().startswith("服务类型")
     assert any(line.lstrip().startswith("? 请补充") for line in lines[:15])
     assert _raw_ids(render_decision(decision, "zh")) == set()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_each_source_says_who_says_it(lang: str) -> None:
+    """The source line of every rule in the trace names its issuer kind (government regulation,
+    utility commitment, advocacy) by its label, after the confidence; Huangpu has all three."""
+    from gridconnect.rules.model import IssuerKind
+
+    decision = _decision(HUANGPU)
+    labels = labels_for(default_registry())
+    lines = render_explanation(decision, lang).splitlines()
+    sources = [line for line in lines if line.lstrip().startswith(("依据：", "source: "))]
+    cited = [t.citation for t in decision.trace]
+    assert len(sources) == len(cited)
+    seen = set()
+    for line, citation in zip(sources, cited, strict=True):
+        sure = labels.text(f"confidence:{citation.confidence.value}", lang)
+        if citation.issuer_kind is None:
+            assert f"{sure}）" in line or f"{sure})" in line, line
+            continue
+        seen.add(citation.issuer_kind)
+        kind = labels.text(f"issuer_kind:{citation.issuer_kind.value}", lang)
+        sep = "；" if lang == "zh" else "; "
+        assert f"{sure}{sep}{kind}" in line, line
+    assert seen == set(IssuerKind)
+    advocacy = labels.text("issuer_kind:advocacy", lang)
+    assert advocacy == ("倡议，不具约束力" if lang == "zh" else "advocacy, not binding")

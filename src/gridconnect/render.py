@@ -383,6 +383,8 @@ def _citation_lines(c: Citation, labels: Labels, lang: Lang) -> list[str]:
     title = " ".join(x for x in (c.title, c.number or "", c.article or "") if x)
     when = f"{'；' if zh else '; '}{c.date}" if c.date else ""
     sure = labels.text(f"confidence:{c.confidence.value}", lang)
+    if c.issuer_kind is not None:  # who says it: regulation, utility commitment or advocacy
+        sure += ("；" if zh else "; ") + labels.text(f"issuer_kind:{c.issuer_kind.value}", lang)
     link = f" {c.url}" if c.url else ""
     out = [
         f"   {'依据' if zh else 'source'}{'：' if zh else ': '}{title}{'；' if zh else '; '}{c.issuer}{when}"
