@@ -56,10 +56,12 @@ def test_every_quote_from_the_article_is_one_recorded_sentence() -> None:
             assert citation.note.startswith(("Paraphrase, not a quote", "Inference, not a quote"))
             continue
         quote = citation.quote
-        assert "……" not in quote and "..." not in quote, (where, "a spliced quote")
+        assert "……" not in quote, (where, "a spliced quote")
+        assert "..." not in quote, (where, "a spliced quote")
         assert quote in recorded, (where, "not recorded on the sources page §2.0", quote)
         ends = re.findall(r"[。！？]", quote)
-        assert ends == ["。"] and quote.endswith("。"), (where, "one whole sentence", quote)
+        assert ends == ["。"], (where, "one whole sentence", quote)
+        assert quote.endswith("。"), (where, "one whole sentence", quote)
         assert not (citation.note or "").startswith("Paraphrase"), where
         quoted[where] = quote
     assert len(quoted) >= 20
