@@ -298,3 +298,27 @@ def test_each_source_says_who_says_it(lang: str) -> None:
     assert seen == set(IssuerKind)
     advocacy = labels.text("issuer_kind:advocacy", lang)
     assert advocacy == ("倡议，不具约束力" if lang == "zh" else "advocacy, not binding")
+
+
+def test_an_unknown_figure_decided_by_its_bound_shows_the_bound() -> None:
+    """A resident giving 8 kVA, no power factor and no voltage: the supply rule wins on the
+    bound (at most 8 kW, within 160 kW), and the trace says so rather than just "unknown"."""
+    import json
+
+    data = json.loads(
+        (ROOT / "examples/applications/foshan-resident.json").read_text(encoding="utf-8")
+    )
+    data["capacity"] = {"value": 8, "unit": "kVA"}
+    del data["voltage"]
+    decision = gridconnect.evaluate(gridconnect.application_from_json(json.dumps(data)))
+    assert decision.supply == "low_voltage"
+    entry = next(t for t in decision.trace if t.rule == "cn.supply.low_by_capacity")
+    assert entry.outcome == "won"
+    assert entry.unknown == ("capacity.kw",)
+    assert entry.facts["capacity.kw"] is None
+    assert entry.facts["capacity.kva"] == 8.0  # the bound that decided it, in the JSON too
+    zh = render_explanation(decision, "zh")
+    en = render_explanation(decision, "en")
+    assert "申请容量：未知，不超过8千伏安" in zh
+    assert "the requested capacity: unknown, at most 8 kVA" in en
+    assert "申请容量：8千伏安" not in zh  # the bound is shown once, beside the unknown figure

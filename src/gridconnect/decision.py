@@ -40,7 +40,7 @@ from gridconnect.documents import Acceptance
 from gridconnect.errors import ConflictError
 from gridconnect.rules.catalogue import BoundRule, ParameterUse, Rulebook
 from gridconnect.rules.conditions import TRUE, Condition
-from gridconnect.rules.facts import SLOT_PREFIX
+from gridconnect.rules.facts import SLOT_PREFIX, fact_bounds
 from gridconnect.rules.model import Citation, Limit, LimitUnit, Text, Value
 from gridconnect.rules.questions import ASKS, Question
 
@@ -617,7 +617,7 @@ class Resolution:
                     stratum=b.stratum,
                     condition=b.condition_text,
                     when=b.condition,
-                    facts={p: facts.get(p) for p in b.facts},
+                    facts=_trace_facts(b, facts, unknown_facts),
                     slots={s: self.conclusions.get(s) for s in b.slots},
                     unknown=self.unknown_reads(b, unknown_facts),
                     parameters=dict(b.parameters),
@@ -629,6 +629,21 @@ class Resolution:
                 for b, outcome, by in self.trace
             ),
         )
+
+
+def _trace_facts(
+    b: BoundRule, facts: Mapping[str, Any], unknown_facts: frozenset[str]
+) -> dict[str, Any]:
+    """The facts ``b`` reads, with their values; an unknown fact read brings the known fact
+    that bounds it (``capacity.kva`` for an unknown ``capacity.kw``), which may have decided
+    the rule (:func:`gridconnect.rules.conditions.three_valued`)."""
+    shown = {p: facts.get(p) for p in b.facts}
+    for p in b.facts:
+        if p in unknown_facts:
+            for bound in fact_bounds(p):
+                if bound is not None and bound not in shown and facts.get(bound) is not None:
+                    shown[bound] = facts[bound]
+    return shown
 
 
 _MAX_RESOLUTIONS = 4096  # per rulebook; a rulebook with more combinations starts again

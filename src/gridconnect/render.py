@@ -17,6 +17,7 @@ from typing import Any
 from gridconnect.bundle import BundlePlan
 from gridconnect.decision import Conclusion, Decision, TraceEntry
 from gridconnect.model.enums import Utility
+from gridconnect.rules.facts import fact_bounds
 from gridconnect.rules.labels import (
     VOCABULARY,
     Labels,
@@ -358,6 +359,32 @@ def render_decision(decision: Decision, lang: str = "zh", *, labels: Labels | No
     return "\n".join([_header(decision, vocabulary, language), *table.lines()])
 
 
+def _fact_lines(t: TraceEntry, labels: Labels, lang: Lang) -> list[str]:
+    """The facts a trace entry read, in words. An unknown fact with a known bound shows it
+    ("unknown, at most 8 kVA") in place of the bounding fact's own line."""
+    bounds: dict[str, tuple[str, bool]] = {}
+    for path in t.unknown:
+        at_most, at_least = fact_bounds(path)
+        for bound, most in ((at_most, True), (at_least, False)):
+            if bound is not None and t.facts.get(bound) is not None and bound not in t.unknown:
+                bounds[path] = (bound, most)
+    shown_as_bound = {b for b, _ in bounds.values()}
+    lines = []
+    for k, v in t.facts.items():
+        if k in shown_as_bound:
+            continue
+        line = _fact_line(k, v, k in t.unknown, labels, lang)
+        if k in bounds:
+            bound, most = bounds[k]
+            value = labels.fact_value(bound, t.facts[bound], lang)
+            if lang == "zh":
+                line += f"，{'不超过' if most else '不少于'}{value}"
+            else:
+                line += f", {'at most' if most else 'at least'} {value}"
+        lines.append(line)
+    return lines
+
+
 def _fact_line(path: str, value: Any, unknown: bool, labels: Labels, lang: Lang) -> str:
     zh = lang == "zh"
     if isinstance(value, bool):
@@ -408,7 +435,7 @@ def _trace_lines(i: int, t: TraceEntry, labels: Labels, lang: Lang) -> list[str]
         f"   {'条件' if zh else 'when'}{'：' if zh else ': '}{describe(t.when, labels, lang)}"
     )
     if t.facts:
-        facts = [_fact_line(k, v, k in t.unknown, labels, lang) for k, v in t.facts.items()]
+        facts = _fact_lines(t, labels, lang)
         lines.append(f"   {'事实' if zh else 'facts'}{'：' if zh else ': '}{_joined(facts, lang)}")
     if t.slots:
         reads = []

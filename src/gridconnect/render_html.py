@@ -27,7 +27,7 @@ from gridconnect.render import (
     _bundle_parts,
     _chain,
     _decision_table,
-    _fact_line,
+    _fact_lines,
     _joined,
     _Table,
 )
@@ -208,7 +208,7 @@ def _entry_html(t: TraceEntry, labels: Labels, lang: Lang, prefix: str) -> list[
         f"<dt>{_e(_w('when', lang))}</dt><dd>{_e(describe(t.when, labels, lang))}</dd>",
     ]
     if t.facts:
-        facts = [_fact_line(k, v, k in t.unknown, labels, lang) for k, v in t.facts.items()]
+        facts = _fact_lines(t, labels, lang)
         out.append(f"<dt>{_e(_w('facts', lang))}</dt><dd>{_e(_joined(facts, lang))}</dd>")
     if t.slots:
         reads = []
