@@ -143,10 +143,13 @@ def test_a_bounded_answer_is_the_answer_with_the_power_factor_and_engines_agree(
     reference = ReferenceEngine().compile(rules).match(facts)
     expected = [i for i, r in enumerate(rules) if evaluate_condition(r.condition, facts)]
     assert reference == expected
+    refused = ""
     try:
         durable_matcher = DurableEngine().compile(rules)
     except EngineError as error:  # a condition over durable's documented size limits
-        assert "exceeds durable's limits" in str(error)
+        refused = str(error)
+    if refused:
+        assert "exceeds durable's limits" in refused
         event("over durable's limits")
         return
     assert durable_matcher.match(facts) == reference
