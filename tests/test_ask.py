@@ -51,10 +51,10 @@ def _no_local_rules(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def unknowns(tmp_path: Path) -> Path:
-    """The Guangzhou small enterprise with its capacity in kVA, no power factor and no
-    ownership: two facts unknown, both asked about."""
+    """The Guangzhou small enterprise with 220 kVA (0 to 220 kW: either side of the 200 kW
+    cap), no power factor and no ownership: two facts unknown, both asked about."""
     data = json.loads(EXAMPLE.read_text(encoding="utf-8"))
-    data["capacity"] = {"value": 180, "unit": "kVA"}
+    data["capacity"] = {"value": 220, "unit": "kVA"}
     del data["applicant"]["ownership"]
     path = tmp_path / "shop.json"
     path.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
@@ -199,7 +199,7 @@ def _script(*answers: str | None) -> Iterator[str | None]:
 
 def _run(*answers: str | None, lang: str = "en") -> tuple[Any, list[str]]:
     app = json.loads(EXAMPLE.read_text(encoding="utf-8"))
-    app["capacity"] = {"value": 180, "unit": "kVA"}
+    app["capacity"] = {"value": 220, "unit": "kVA"}
     del app["applicant"]["ownership"]
     said: list[str] = []
     script = _script(*answers)

@@ -36,14 +36,14 @@ def test_compare_reports_in_both_languages_and_json(tmp_path: Path) -> None:
     source = tmp_path / "c.jsonl"
     write_corpus(source, 400, seed=72, divisions="4401")
     base = ["compare", str(source), "--engine", "reference", "--workers", "0"]
-    what_if = ["--set-b", "guangzhou.low_voltage_cap_kw=160", "--label-b", "广州将上限降至160千瓦"]
+    what_if = ["--set-b", "cn.low_voltage_access_cap_kw=160", "--label-b", "广州将上限降至160千瓦"]
     zh = CliRunner().invoke(cli, [*base, *what_if])
     assert zh.exit_code == 0, zh.output
     assert zh.stdout.startswith("若广州将上限降至160千瓦：在 400 宗申请中")
     en = CliRunner().invoke(
-        cli, [*base, "--set-b", "guangzhou.low_voltage_cap_kw=160", "--lang", "en"]
+        cli, [*base, "--set-b", "cn.low_voltage_access_cap_kw=160", "--lang", "en"]
     )
-    assert en.stdout.startswith("Under guangzhou.low_voltage_cap_kw = 160 instead of the rules")
+    assert en.stdout.startswith("Under cn.low_voltage_access_cap_kw = 160 instead of the rules")
     js = CliRunner().invoke(cli, [*base, "--as-of-b", "2025-06-03", "--format", "json"])
     data = json.loads(js.stdout)
     assert data["rows"] == 400

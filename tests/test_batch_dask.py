@@ -60,7 +60,7 @@ def test_dask_decisions_are_byte_identical_to_the_local_run(tmp_path: Path, clie
 def test_dask_comparison_equals_the_local_one(tmp_path: Path, client: Any) -> None:
     source = tmp_path / "c.jsonl"
     write_corpus(source, 300, seed=32, divisions="4401")
-    b = Scenario(engine="reference", parameters={"guangzhou.low_voltage_cap_kw": 160})
+    b = Scenario(engine="reference", parameters={"cn.low_voltage_access_cap_kw": 160})
     local = compare(source, REFERENCE, b, workers=0).to_dict()
     dask = compare(source, REFERENCE, b, scheduler=client, chunk_size=25).to_dict()
     for result in (local, dask):

@@ -201,7 +201,7 @@ def test_the_corpus_what_if_counts_the_applications_each_conclusion_changes(tmp_
     shutil.copytree(GUANGZHOU / "src", raised / "src")
     rules = raised / "src" / "gridconnect_guangzhou" / "guangzhou.toml"
     text = rules.read_text("utf-8")
-    old_cap = "versions = [ { value = 200, effective_from = 2025-06-03"
+    old_cap = "versions = [ { value = 200, effective_from = 2021-05-21"
     assert old_cap in text
     rules.write_text(text.replace(old_cap, old_cap.replace("200", "400")), "utf-8")
     corpus = tmp_path / "corpus.jsonl"

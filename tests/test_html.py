@@ -153,3 +153,18 @@ def test_the_sections_are_in_the_order_an_applicant_reads(lang: str) -> None:
         ]
     )
     assert heads == expected
+
+
+def test_the_page_says_who_says_each_source() -> None:
+    """Each source on the page names its issuer kind beside its confidence, in the page's
+    language."""
+    decision = _decision()
+    zh, en = render_html(decision, "zh"), render_html(decision, "en")
+    kinds = {t.citation.issuer_kind for t in decision.trace} - {None}
+    assert len(kinds) == 3
+    assert "(原文；政府规定)" in zh
+    assert "供电企业服务承诺)" in zh
+    assert "倡议，不具约束力)" in zh
+    assert "(primary text; government regulation)" in en
+    assert "; utility commitment)" in en
+    assert "; advocacy, not binding)" in en

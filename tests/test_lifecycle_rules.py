@@ -188,9 +188,9 @@ def test_guangzhou_ships_its_proactive_rules_through_the_hook() -> None:
     for rule in info.lifecycle_rules:
         assert rule.jurisdiction == "440100"
         assert rule.citation.confidence is Confidence.SOURCE_ARTICLE
-        # what the article says, as a paraphrase: its wording is not in the sources page
-        assert rule.citation.note
-        assert rule.citation.note.startswith("Paraphrase")
+        # the article's own sentence, recorded on the sources page (tests/test_article_quotes.py)
+        assert rule.citation.quote
+        assert rule.citation.quote.startswith("在用户工程项目")
         assert not rule.transition  # the national rules move the project; these add actions
     assert by_id["guangzhou.proactive.open_case"].on is EventKind.LAND_USE_PERMIT
 

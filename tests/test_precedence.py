@@ -172,6 +172,22 @@ def test_a_kva_application_is_not_compared_with_kw_silently_it_is_asked_for(
         foshan_resident,
         capacity=Capacity(value=foshan_resident.capacity.value, unit=CapacityUnit.KVA),
     )
+    # 8 kVA is 0 to 8 kW: on either side of 5 kW, so the rule waits on the power factor
+    reg = registry(
+        make_rule(
+            "fs.cap",
+            "440600",
+            {"approval.parallel": True},
+            when=parse_condition({"fact": "capacity.kw", "le": 5}),
+        )
+    )
+    decision = evaluate(app, engine="reference", registry=reg)
+    assert "approval.parallel" not in decision.conclusions
+    assert decision.undetermined["approval.parallel"] == ("fs.cap",)
+    # what does not read the capacity is decided
+    assert decision.value("investment_boundary") == "building_zone_red_line"
+    assert [q.path for q in decision.questions] == ["power_factor"]
+    # but at most 8 kW is surely within 100 kW: decided by the bound, nothing asked
     reg = registry(
         make_rule(
             "fs.cap",
@@ -181,11 +197,8 @@ def test_a_kva_application_is_not_compared_with_kw_silently_it_is_asked_for(
         )
     )
     decision = evaluate(app, engine="reference", registry=reg)
-    assert "approval.parallel" not in decision.conclusions
-    assert decision.undetermined["approval.parallel"] == ("fs.cap",)
-    # what does not read the capacity is decided
-    assert decision.value("investment_boundary") == "building_zone_red_line"
-    assert [q.path for q in decision.questions] == ["power_factor"]
+    assert decision.value("approval.parallel") is True
+    assert decision.questions == ()
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)

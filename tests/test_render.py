@@ -263,7 +263,7 @@ def test_an_undetermined_headline_comes_first_with_its_question() -> None:
     data = json.loads(
         (ROOT / "examples/applications/guangzhou-180kw-small-enterprise.json").read_text("utf-8")
     )
-    data["capacity"] = {"value": 180, "unit": "kVA"}  # no power factor: kW unknown
+    data["capacity"] = {"value": 220, "unit": "kVA"}  # no power factor: 0-220 kW
     decision = gridconnect.evaluate(structure(data, Application))
     assert "track" in decision.undetermined
     lines = render_decision(decision, "zh").splitlines()
@@ -271,3 +271,54 @@ def test_an_undetermined_headline_comes_first_with_its_question() -> None:
     assert lines[2].lstrip().startswith("服务类型")
     assert any(line.lstrip().startswith("? 请补充") for line in lines[:15])
     assert _raw_ids(render_decision(decision, "zh")) == set()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_each_source_says_who_says_it(lang: str) -> None:
+    """The source line of every rule in the trace names its issuer kind (government regulation,
+    utility commitment, advocacy) by its label, after the confidence; Huangpu has all three."""
+    from gridconnect.rules.model import IssuerKind
+
+    decision = _decision(HUANGPU)
+    labels = labels_for(default_registry())
+    lines = render_explanation(decision, lang).splitlines()
+    sources = [line for line in lines if line.lstrip().startswith(("依据：", "source: "))]
+    cited = [t.citation for t in decision.trace]
+    assert len(sources) == len(cited)
+    seen = set()
+    for line, citation in zip(sources, cited, strict=True):
+        sure = labels.text(f"confidence:{citation.confidence.value}", lang)
+        if citation.issuer_kind is None:
+            assert f"{sure}）" in line or f"{sure})" in line, line
+            continue
+        seen.add(citation.issuer_kind)
+        kind = labels.text(f"issuer_kind:{citation.issuer_kind.value}", lang)
+        sep = "；" if lang == "zh" else "; "
+        assert f"{sure}{sep}{kind}" in line, line
+    assert seen == set(IssuerKind)
+    advocacy = labels.text("issuer_kind:advocacy", lang)
+    assert advocacy == ("倡议，不具约束力" if lang == "zh" else "advocacy, not binding")
+
+
+def test_an_unknown_figure_decided_by_its_bound_shows_the_bound() -> None:
+    """A resident giving 8 kVA, no power factor and no voltage: the supply rule wins on the
+    bound (at most 8 kW, within 160 kW), and the trace says so rather than just "unknown"."""
+    import json
+
+    data = json.loads(
+        (ROOT / "examples/applications/foshan-resident.json").read_text(encoding="utf-8")
+    )
+    data["capacity"] = {"value": 8, "unit": "kVA"}
+    del data["voltage"]
+    decision = gridconnect.evaluate(gridconnect.application_from_json(json.dumps(data)))
+    assert decision.supply == "low_voltage"
+    entry = next(t for t in decision.trace if t.rule == "cn.supply.low_by_capacity")
+    assert entry.outcome == "won"
+    assert entry.unknown == ("capacity.kw",)
+    assert entry.facts["capacity.kw"] is None
+    assert entry.facts["capacity.kva"] == 8.0  # the bound that decided it, in the JSON too
+    zh = render_explanation(decision, "zh")
+    en = render_explanation(decision, "en")
+    assert "申请容量：未知，不超过8千伏安" in zh
+    assert "the requested capacity: unknown, at most 8 kVA" in en
+    assert "申请容量：8千伏安" not in zh  # the bound is shown once, beside the unknown figure

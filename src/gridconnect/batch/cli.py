@@ -276,7 +276,7 @@ def compare_cmd(
 
     A is the rules as installed unless changed with the -a options; B differs from A by its -b
     options: another date (--as-of-b), an extra rules file (--rules-b), a parameter value
-    (--set-b guangzhou.low_voltage_cap_kw=250), another place (--jurisdiction-b foshan).
+    (--set-b cn.low_voltage_access_cap_kw=250), another place (--jurisdiction-b foshan).
     """
     from gridconnect.batch.compare import compare, render_comparison
     from gridconnect.batch.report import ProgressLine

@@ -11,7 +11,8 @@ A scenario can change the rules in four ways, which may be combined:
 * ``rules``: extra local rules files (``.toml``) or plugin modules (``.py``), which add rules and,
   through ``exception_to``, override installed ones;
 * ``parameters``: give a parameter a different value (every version of it, so the figure changes
-  and its dates do not), e.g. ``{"guangzhou.low_voltage_cap_kw": 250}``;
+  and its dates do not, in every jurisdiction that overrides it too), e.g.
+  ``{"cn.low_voltage_access_cap_kw": 250}``;
 * ``jurisdiction``: evaluate every application as if its site were in that jurisdiction (its
   division code replaced by the jurisdiction's).
 
@@ -102,8 +103,8 @@ def parse_parameter(text: str) -> tuple[str, ParameterValue]:
     """``NAME=VALUE`` from the command line: VALUE is an integer, a number, ``true``/``false``,
     or else text.
 
-    >>> parse_parameter("guangzhou.low_voltage_cap_kw=250")
-    ('guangzhou.low_voltage_cap_kw', 250)
+    >>> parse_parameter("cn.low_voltage_access_cap_kw=250")
+    ('cn.low_voltage_access_cap_kw', 250)
     """
     name, sep, raw = text.partition("=")
     if not sep or not name.strip():

@@ -262,7 +262,12 @@ def match_rulebook(
         if not unknown_here:
             matched += [start + i for i in book.matcher(eng, k).match(values)]
             continue
-        flags = {UNKNOWN_PREFIX + p: p in unknown_here for p in book.unknowable_reads[k]}
+        # A fact that only bounds another (capacity.kva for capacity.kw) is not read by a rule
+        # but by the three-valued conditions, so its flag comes from the facts themselves.
+        flags = {
+            UNKNOWN_PREFIX + p: p in unknown_here or p in facts.unknown
+            for p in book.unknowable_reads[k]
+        }
         flagged = {**values, **flags}
         must = book.matcher(eng, k, "must").match(flagged)
         may = book.matcher(eng, k, "may").match(flagged)

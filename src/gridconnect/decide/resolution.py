@@ -41,7 +41,7 @@ from gridconnect.decide.decision import (
 )
 from gridconnect.errors import ConflictError
 from gridconnect.rules.catalogue import BoundRule, Rulebook
-from gridconnect.rules.facts import SLOT_PREFIX
+from gridconnect.rules.facts import SLOT_PREFIX, fact_bounds
 from gridconnect.rules.model import Limit, LimitUnit, Value, plain
 from gridconnect.rules.questions import ASKS, Question
 
@@ -192,7 +192,7 @@ class Resolution:
                     stratum=b.stratum,
                     condition=b.condition_text,
                     when=b.condition,
-                    facts={p: facts.get(p) for p in b.facts},
+                    facts=_trace_facts(b, facts, unknown_facts),
                     slots={s: self.conclusions.get(s) for s in b.slots},
                     unknown=self.unknown_reads(b, unknown_facts),
                     parameters=dict(b.parameters),
@@ -204,6 +204,21 @@ class Resolution:
                 for b, outcome, by in self.trace
             ),
         )
+
+
+def _trace_facts(
+    b: BoundRule, facts: Mapping[str, object], unknown_facts: frozenset[str]
+) -> dict[str, object]:
+    """The facts ``b`` reads, with their values; an unknown fact read brings the known fact
+    that bounds it (``capacity.kva`` for an unknown ``capacity.kw``), which may have decided
+    the rule (:func:`gridconnect.rules.conditions.three_valued`)."""
+    shown = {p: facts.get(p) for p in b.facts}
+    for p in b.facts:
+        if p in unknown_facts:
+            for bound in fact_bounds(p):
+                if bound is not None and bound not in shown and facts.get(bound) is not None:
+                    shown[bound] = facts[bound]
+    return shown
 
 
 _MAX_RESOLUTIONS = 4096  # per rulebook; a rulebook with more combinations starts again

@@ -29,7 +29,7 @@ from gridconnect.output.text import (
     Table,
     bundle_parts,
     decision_table,
-    fact_line,
+    fact_lines,
     joined,
     jurisdiction_chain,
 )
@@ -185,6 +185,8 @@ def _citation_html(c: Citation, labels: Labels, lang: Lang) -> list[str]:
     if c.date:
         parts.append(_e(c.date))
     sure = labels.text(f"confidence:{c.confidence.value}", lang)
+    if c.issuer_kind is not None:  # who says it: regulation, utility commitment or advocacy
+        sure += ("；" if zh else "; ") + labels.text(f"issuer_kind:{c.issuer_kind.value}", lang)
     out = [
         f"<dt>{_e(_w('source', lang))}</dt><dd>{('；' if zh else '; ').join(parts)}"
         f' <span class="confidence">({_e(sure)})</span></dd>'
@@ -206,7 +208,7 @@ def _entry_html(t: TraceEntry, labels: Labels, lang: Lang, prefix: str) -> list[
         f"<dt>{_e(_w('when', lang))}</dt><dd>{_e(describe(t.when, labels, lang))}</dd>",
     ]
     if t.facts:
-        facts = [fact_line(k, v, k in t.unknown, labels, lang) for k, v in t.facts.items()]
+        facts = fact_lines(t, labels, lang)
         out.append(f"<dt>{_e(_w('facts', lang))}</dt><dd>{_e(joined(facts, lang))}</dd>")
     if t.slots:
         reads = []

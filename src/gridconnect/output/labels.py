@@ -21,6 +21,7 @@ Keys, all in one flat mapping:
 * ``unit:<unit>``: a time-limit unit (the English label is the singular; plurals add ``s``);
 * ``outcome:<outcome>``: what became of a rule in the trace;
 * ``confidence:<confidence>``: how sure a source is;
+* ``issuer_kind:<kind>``: who says it (government regulation, utility commitment, advocacy);
 * ``fact:<path>`` and ``value:<path>=<value>``: the application facts that conditions read
   (``fact:voltage.requested``, ``value:voltage.requested=10kV``); a boolean fact has
   ``fact:<path>=true`` and ``fact:<path>=false``, a sentence each;
@@ -58,7 +59,7 @@ from gridconnect.model.enums import (
     VoltageLevel,
 )
 from gridconnect.rules.facts import FACTS, FactType, fact_type
-from gridconnect.rules.model import Limit, Text
+from gridconnect.rules.model import IssuerKind, Limit, Text
 from gridconnect.rules.slots import SLOT_FAMILIES, SLOTS
 
 if TYPE_CHECKING:
@@ -210,6 +211,10 @@ VOCABULARY: Mapping[str, Text] = {
     "confidence:primary": _t("原文", "primary text"),
     "confidence:press": _t("新闻报道", "press report"),
     "confidence:source-article": _t("仅见于南方电网广东文章", "the CSG Guangdong article only"),
+    # who says it (Citation.issuer_kind)
+    "issuer_kind:government": _t("政府规定", "government regulation"),
+    "issuer_kind:utility": _t("供电企业服务承诺", "utility commitment"),
+    "issuer_kind:advocacy": _t("倡议，不具约束力", "advocacy, not binding"),
     # steps of the joint schedule of a bundled request (一次办)
     "step:joint_survey": _t("联合勘察", "joint survey"),
     "step:joint_design": _t("联合设计", "joint design"),
@@ -502,6 +507,7 @@ class Labels:
             for o in ("won", "agreed", "lost_to_exception", "shadowed", "pending", "unknown")
         ]
         keys += [f"confidence:{c}" for c in ("primary", "press", "source-article")]
+        keys += [f"issuer_kind:{k.value}" for k in IssuerKind]
         keys += ["acceptance:status"] + [
             f"acceptance:{s}"
             for s in ("accepted", "accepted_with_tolerance", "incomplete", "no_checklist")

@@ -27,6 +27,7 @@ from gridconnect.output.labels import (
     language_of,
 )
 from gridconnect.output.sentences import describe
+from gridconnect.rules.facts import fact_bounds
 from gridconnect.rules.model import Citation, Text
 from gridconnect.rules.slots import SLOTS
 
@@ -358,7 +359,33 @@ def render_decision(decision: Decision, lang: str = "zh", *, labels: Labels | No
     return "\n".join([_header(decision, vocabulary, language), *table.lines()])
 
 
-def fact_line(path: str, value: object, unknown: bool, labels: Labels, lang: Lang) -> str:
+def fact_lines(t: TraceEntry, labels: Labels, lang: Lang) -> list[str]:
+    """The facts a trace entry read, in words. An unknown fact with a known bound shows it
+    ("unknown, at most 8 kVA") in place of the bounding fact's own line."""
+    bounds: dict[str, tuple[str, bool]] = {}
+    for path in t.unknown:
+        at_most, at_least = fact_bounds(path)
+        for bound, most in ((at_most, True), (at_least, False)):
+            if bound is not None and t.facts.get(bound) is not None and bound not in t.unknown:
+                bounds[path] = (bound, most)
+    shown_as_bound = {b for b, _ in bounds.values()}
+    lines = []
+    for k, v in t.facts.items():
+        if k in shown_as_bound:
+            continue
+        line = _fact_line(k, v, k in t.unknown, labels, lang)
+        if k in bounds:
+            bound, most = bounds[k]
+            value = labels.fact_value(bound, t.facts[bound], lang)
+            if lang == "zh":
+                line += f"，{'不超过' if most else '不少于'}{value}"
+            else:
+                line += f", {'at most' if most else 'at least'} {value}"
+        lines.append(line)
+    return lines
+
+
+def _fact_line(path: str, value: object, unknown: bool, labels: Labels, lang: Lang) -> str:
     zh = lang == "zh"
     if isinstance(value, bool):
         key = f"fact:{path}={'true' if value else 'false'}"
@@ -383,6 +410,8 @@ def _citation_lines(c: Citation, labels: Labels, lang: Lang) -> list[str]:
     title = " ".join(x for x in (c.title, c.number or "", c.article or "") if x)
     when = f"{'；' if zh else '; '}{c.date}" if c.date else ""
     sure = labels.text(f"confidence:{c.confidence.value}", lang)
+    if c.issuer_kind is not None:  # who says it: regulation, utility commitment or advocacy
+        sure += ("；" if zh else "; ") + labels.text(f"issuer_kind:{c.issuer_kind.value}", lang)
     link = f" {c.url}" if c.url else ""
     out = [
         f"   {'依据' if zh else 'source'}{'：' if zh else ': '}{title}{'；' if zh else '; '}{c.issuer}{when}"
@@ -406,7 +435,7 @@ def _trace_lines(i: int, t: TraceEntry, labels: Labels, lang: Lang) -> list[str]
         f"   {'条件' if zh else 'when'}{'：' if zh else ': '}{describe(t.when, labels, lang)}"
     )
     if t.facts:
-        facts = [fact_line(k, v, k in t.unknown, labels, lang) for k, v in t.facts.items()]
+        facts = fact_lines(t, labels, lang)
         lines.append(f"   {'事实' if zh else 'facts'}{'：' if zh else ': '}{joined(facts, lang)}")
     if t.slots:
         reads = []

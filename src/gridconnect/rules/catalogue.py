@@ -47,7 +47,7 @@ from gridconnect.rules.conditions import (
     three_valued,
     walk,
 )
-from gridconnect.rules.facts import SLOT_PREFIX, fact_type
+from gridconnect.rules.facts import SLOT_PREFIX, fact_bounds, fact_type
 from gridconnect.rules.loader import RuleSource
 from gridconnect.rules.model import (
     Citation,
@@ -237,6 +237,18 @@ def _unknowable(path: str) -> bool:
     return ftype is not None and ftype.unknowable
 
 
+def _with_bounds(paths: Iterable[str]) -> set[str]:
+    """``paths`` and, transitively, the facts that bound them when they are unknown."""
+    found: set[str] = set()
+    todo = list(paths)
+    while todo:
+        path = todo.pop()
+        if path not in found:
+            found.add(path)
+            todo.extend(b for b in fact_bounds(path) if b is not None)
+    return found
+
+
 class Rulebook:
     """The rules and parameter values in force for one jurisdiction chain on one date, ordered
     by stratum (:attr:`strata`), then jurisdiction depth, then id."""
@@ -270,16 +282,21 @@ class Rulebook:
         self.unknowable_reads: tuple[frozenset[str], ...] = tuple(
             frozenset(
                 p
-                for i in stratum
-                for p in (
-                    *self.rules[i].facts,
-                    *(SLOT_PREFIX + s for s in self.rules[i].slots),
+                for p in _with_bounds(
+                    p
+                    for i in stratum
+                    for p in (
+                        *self.rules[i].facts,
+                        *(SLOT_PREFIX + s for s in self.rules[i].slots),
+                    )
                 )
                 if _unknowable(p)
             )
             for stratum in self.strata
         )
-        """For each stratum, the facts (and ``slot:`` paths) read that may be unknown."""
+        """For each stratum, the facts (and ``slot:`` paths) read that may be unknown, with the
+        facts that bound them (:attr:`~gridconnect.rules.facts.FactType.at_most`): the
+        three-valued conditions read those too."""
         self._matchers: dict[tuple[str, int, str], Matcher] = {}
         self._caches: dict[str, dict[Any, Any]] = {}
         self._lock = threading.Lock()
@@ -324,7 +341,7 @@ class Rulebook:
                 if variant == "classical":
                     conditions = [b.condition for b in rules]
                 else:
-                    halves = [three_valued(b.condition, _unknowable) for b in rules]
+                    halves = [three_valued(b.condition, _unknowable, fact_bounds) for b in rules]
                     conditions = [h[0] if variant == "must" else h[1] for h in halves]
                 matcher = engine.compile(
                     [MatchRule(b.id, c) for b, c in zip(rules, conditions, strict=True)]

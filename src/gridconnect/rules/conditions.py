@@ -430,7 +430,11 @@ UNKNOWN_PREFIX = "unknown:"
 """The boolean fact ``unknown:<path>`` says whether ``<path>`` is unknown (three-valued matching)."""
 
 
-def three_valued(cond: Condition, unknowable: Callable[[str], bool]) -> tuple[Condition, Condition]:
+def three_valued(
+    cond: Condition,
+    unknowable: Callable[[str], bool],
+    bounds: Callable[[str], tuple[str | None, str | None]] | None = None,
+) -> tuple[Condition, Condition]:
     """Kleene's three-valued logic with two classical evaluations: ``(must, may)``.
 
     In negation normal form a condition is monotone in its tests, so it is *true* when it holds
@@ -443,20 +447,65 @@ def three_valued(cond: Condition, unknowable: Callable[[str], bool]) -> tuple[Co
     ...                          lambda p: p == "capacity.kw")
     >>> render(must), render(may)
     ('unknown:capacity.kw = false and capacity.kw ≤ 160', 'unknown:capacity.kw = true or capacity.kw ≤ 160')
+
+    ``bounds(path)`` gives the facts an unknown number is *at most* and *at least*
+    (:func:`gridconnect.rules.facts.fact_bounds`). A comparison of an unknown number that its
+    bound settles is then decided by the bound: with ``x`` at most ``b``, ``x ≤ c`` is true when
+    ``b ≤ c`` and ``x > c`` is false when ``b ≤ c`` (likewise ``<``, ``≥`` and ``=``, and the
+    mirror image for ``at least``); otherwise it stays unknown. The bound's own test is guarded
+    in turn, in case it is unknown too.
+
+    >>> must, may = three_valued(parse_condition({"fact": "capacity.kw", "le": 160}),
+    ...                          lambda p: p.startswith("capacity."),
+    ...                          lambda p: ("capacity.kva", None) if p == "capacity.kw" else (None, None))
+    >>> render(must)
+    '(unknown:capacity.kw = false and capacity.kw ≤ 160) or (unknown:capacity.kw = true and unknown:capacity.kva = false and capacity.kva ≤ 160)'
     """
 
-    def guard(node: Condition, must: bool) -> Condition:
+    def by_bound(node: Cmp, must: bool, seen: frozenset[str]) -> Condition | None:
+        """What the bounds of ``node.path`` say of ``node`` while it is unknown: for ``must``
+        a condition that makes ``node`` surely true, for ``may`` one without which it is surely
+        false; None if they say nothing."""
+        if bounds is None or isinstance(node.value, bool | str | date):
+            return None
+        upper, lower = bounds(node.path)
+        tests: list[Condition] = []
+        if must:
+            if node.op in ("lt", "le") and upper is not None:
+                tests.append(Cmp(upper, node.op, node.value))
+            elif node.op in ("gt", "ge") and lower is not None:
+                tests.append(Cmp(lower, node.op, node.value))
+        else:
+            if node.op in ("gt", "ge", "eq") and upper is not None:
+                tests.append(Cmp(upper, "ge" if node.op == "eq" else node.op, node.value))
+            if node.op in ("lt", "le", "eq") and lower is not None:
+                tests.append(Cmp(lower, "le" if node.op == "eq" else node.op, node.value))
+        tests = [t for t in tests if isinstance(t, Cmp) and t.path not in seen]
+        if not tests:
+            return None
+        guarded = [guard(t, must, seen | {node.path}) for t in tests]
+        return guarded[0] if len(guarded) == 1 else And(tuple(guarded))
+
+    def guard(node: Condition, must: bool, seen: frozenset[str] = frozenset()) -> Condition:
         if isinstance(node, And | Or):
-            return type(node)(tuple(guard(i, must) for i in node.items))
+            return type(node)(tuple(guard(i, must, seen) for i in node.items))
         if isinstance(node, Cmp | In | Present | Quant) and node.path and unknowable(node.path):
             flag = UNKNOWN_PREFIX + node.path
-            if must:
-                return And((Cmp(flag, "eq", False), node))
-            return Or((Cmp(flag, "eq", True), node))
+            bound = by_bound(node, must, seen) if isinstance(node, Cmp) else None
+            if bound is None:
+                if must:
+                    return And((Cmp(flag, "eq", False), node))
+                return Or((Cmp(flag, "eq", True), node))
+            known = And((Cmp(flag, "eq", False), node))
+            return Or((known, And((Cmp(flag, "eq", True), *_items(bound)))))
         return node
 
     normal = nnf(cond)
     return guard(normal, True), guard(normal, False)
+
+
+def _items(cond: Condition) -> tuple[Condition, ...]:
+    return cond.items if isinstance(cond, And) else (cond,)
 
 
 def _show(value: Scalar | ParamRef) -> str:

@@ -9,8 +9,11 @@ a requested voltage the applicant leaves to the utility: a known answer), or is 
 application does not say and it cannot be derived (a capacity in kVA without a power factor has
 no kW figure; an organisation that does not state its ownership). Only the facts marked
 ``unknowable`` can be unknown; the rules' tests on them are then unknown too (three-valued
-logic, see :mod:`gridconnect.decide.decision`). Conditions may also read *slots*, the conclusions of
-other rules, under the path ``slot:<slot>`` (:func:`fact_type` types them).
+logic, see :mod:`gridconnect.decide.resolution`). An unknown number may still be *bounded* by a known
+one (:attr:`FactType.at_most`, :attr:`FactType.at_least`): a power factor is at most 1, so kW is
+at most the kVA figure and kVA at least the kW figure, and a comparison the bound settles is
+decided (:func:`gridconnect.rules.conditions.three_valued`). Conditions may also read *slots*,
+the conclusions of other rules, under the path ``slot:<slot>`` (:func:`fact_type` types them).
 """
 
 from __future__ import annotations
@@ -37,7 +40,16 @@ from gridconnect.model.enums import (
 )
 from gridconnect.rules.slots import slot_type
 
-__all__ = ["FACTS", "SLOT_PREFIX", "FactType", "Facts", "fact_type", "facts_of", "slot_fact_type"]
+__all__ = [
+    "FACTS",
+    "SLOT_PREFIX",
+    "FactType",
+    "Facts",
+    "fact_bounds",
+    "fact_type",
+    "facts_of",
+    "slot_fact_type",
+]
 
 Kind = Literal["enum", "number", "date", "bool", "text", "list", "records"]
 
@@ -54,6 +66,11 @@ class FactType:
     optional: bool = False
     unknowable: bool = False  # the application may leave it unknown (see the module docs)
     doc: str = ""
+    #: When this number is unknown, it is at most the value of the number fact at this path
+    #: (``capacity.kw`` is at most ``capacity.kva``: a power factor is at most 1).
+    at_most: str | None = None
+    #: When this number is unknown, it is at least the value of the number fact at this path.
+    at_least: str | None = None
 
     @property
     def scalar(self) -> bool:
@@ -75,8 +92,21 @@ def _enum(cls: type[Any], doc: str, optional: bool = False) -> FactType:
     return FactType(kind="enum", values=frozenset(m.value for m in cls), optional=optional, doc=doc)
 
 
-def _num(unit: str, doc: str, unknowable: bool = False) -> FactType:
-    return FactType(kind="number", unit=unit, unknowable=unknowable, doc=doc)
+def _num(
+    unit: str,
+    doc: str,
+    unknowable: bool = False,
+    at_most: str | None = None,
+    at_least: str | None = None,
+) -> FactType:
+    return FactType(
+        kind="number",
+        unit=unit,
+        unknowable=unknowable,
+        doc=doc,
+        at_most=at_most,
+        at_least=at_least,
+    )
 
 
 def _date(doc: str) -> FactType:
@@ -103,9 +133,17 @@ FACTS: Mapping[str, FactType] = {
     "site.division": FactType(kind="text", doc="GB/T 2260 code of the site"),
     "site.area": _enum(Area, "urban or rural"),
     "service": _enum(ServiceKind, "what is applied for"),
-    "capacity.kw": _num("kW", "requested capacity in kW (unknown: kVA without power factor)", True),
+    "capacity.kw": _num(
+        "kW",
+        "requested capacity in kW (unknown: kVA without power factor; then at most the kVA)",
+        True,
+        at_most="capacity.kva",
+    ),
     "capacity.kva": _num(
-        "kVA", "requested capacity in kVA (unknown: kW without power factor)", True
+        "kVA",
+        "requested capacity in kVA (unknown: kW without power factor; then at least the kW)",
+        True,
+        at_least="capacity.kw",
     ),
     "voltage.requested": _enum(VoltageLevel, "requested supply voltage", optional=True),
     "voltage.requested_class": FactType(
@@ -178,6 +216,18 @@ def fact_type(path: str) -> FactType | None:
     if path.startswith(SLOT_PREFIX):
         return slot_fact_type(path[len(SLOT_PREFIX) :])
     return FACTS.get(path)
+
+
+def fact_bounds(path: str) -> tuple[str | None, str | None]:
+    """The facts that bound ``path`` when it is unknown: ``(at most, at least)``.
+
+    >>> fact_bounds("capacity.kw"), fact_bounds("capacity.kva"), fact_bounds("site.area")
+    (('capacity.kva', None), (None, 'capacity.kw'), (None, None))
+    """
+    ftype = fact_type(path)
+    if ftype is None:
+        return None, None
+    return ftype.at_most, ftype.at_least
 
 
 @attrs.frozen

@@ -12,10 +12,10 @@ A rules file holds one jurisdiction's rules, its parameters, and citations they 
     issuer_kind = "government"   # or "utility" (a utility's commitment), "advocacy"
 
     [[parameters]]
-    name = "guangzhou.low_voltage_cap_kw"
-    title = { en = "Low-voltage supply cap", zh = "低压供电容量上限" }
-    unit = "kW"
-    versions = [ { value = 200, effective_from = 2021-05-21, citation = { ref = "gz_2021" } } ]
+    name = "guangzhou.low_voltage_residential_days"
+    title = { en = "Low-voltage residential limit", zh = "低压居民办电时间" }
+    unit = "day"
+    versions = [ { value = 3, effective_from = 2021-05-21, citation = { ref = "gz_2021" } } ]
 
     [[rules]]
     id = "guangzhou.supply.low_voltage"
