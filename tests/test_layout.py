@@ -150,5 +150,8 @@ def test_an_old_module_path_still_imports_with_a_deprecation_warning(old: str) -
         warnings.simplefilter("error")  # the successors themselves do not warn
         for new in _compat.MOVED[old]:
             successor = importlib.import_module(new)
+            # still itself: a package to importlib.resources, named by its own path
+            assert successor.__spec__ is not None
+            assert successor.__spec__.name == new
             for name in getattr(successor, "__all__", ())[:3]:
                 assert getattr(module, name) is getattr(successor, name)

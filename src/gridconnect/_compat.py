@@ -46,6 +46,7 @@ MOVED: dict[str, tuple[str, ...]] = {
 class _Moved(importlib.abc.Loader):
     def __init__(self, targets: Sequence[str]) -> None:
         self.targets = tuple(targets)
+        self.spec: importlib.machinery.ModuleSpec | None = None  # the successor's own
 
     def create_module(self, spec: importlib.machinery.ModuleSpec) -> types.ModuleType:
         new = ", ".join(self.targets)
@@ -56,6 +57,7 @@ class _Moved(importlib.abc.Loader):
         )
         modules = [importlib.import_module(t) for t in self.targets]
         if len(modules) == 1:
+            self.spec = modules[0].__spec__
             return modules[0]
         merged = types.ModuleType(spec.name, f"Deprecated: the names of {new}.")
 
@@ -69,7 +71,11 @@ class _Moved(importlib.abc.Loader):
         return merged
 
     def exec_module(self, module: types.ModuleType) -> None:
-        """Nothing to run: the module is its successor, already imported."""
+        """Nothing to run: the module is its successor, already imported. The import system
+        has just set the successor's ``__spec__`` to the old name's; put its own back, or
+        ``importlib.resources`` would no longer see the successor as a package."""
+        if self.spec is not None:
+            module.__spec__ = self.spec
 
 
 class _Finder(importlib.abc.MetaPathFinder):
