@@ -16,7 +16,10 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from gridconnect.model.codec import JSONObject
 
 import attrs
 
@@ -123,7 +126,7 @@ def _lists(node: Any) -> Any:
 
 def application_from_form(
     values: Callable[[str], Sequence[str]], fields: Sequence[FormField]
-) -> dict[str, Any]:
+) -> JSONObject:
     """The application's JSON from a submitted form: ``values(name)`` gives the values sent for
     a field. A field left blank is left out, and so is a row whose every field is blank."""
     data: dict[Any, Any] = {}

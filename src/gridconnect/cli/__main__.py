@@ -1,0 +1,7 @@
+"""``python -m gridconnect.cli``: the ``gridconnect`` command."""
+
+import sys
+
+from gridconnect.cli import main
+
+main(sys.argv[1:])
