@@ -36,7 +36,9 @@ EXAMPLES = sorted((ROOT / "examples" / "applications").glob("*.json"))
 BUNDLED = ROOT / "examples" / "applications" / "guangzhou-nansha-bundle.json"
 DIVISIONS = ("440115", "440112", "440106", "440604", "441900", "440304", "442000", "110101")
 
-DECISION = Draft202012Validator(decision_schema(), format_checker=Draft202012Validator.FORMAT_CHECKER)
+DECISION = Draft202012Validator(
+    decision_schema(), format_checker=Draft202012Validator.FORMAT_CHECKER
+)
 BUNDLE = Draft202012Validator(bundle_schema(), format_checker=Draft202012Validator.FORMAT_CHECKER)
 APPLICATION = Draft202012Validator(application_schema())
 
@@ -54,7 +56,9 @@ def bundled() -> dict[str, Any]:
     """The decision JSON of the example bundled application: conclusions, deadlines, trace,
     acceptance and a bundle plan, so every mutation below has something to act on."""
     data: dict[str, Any] = json.loads(evaluate(gridconnect.load_application(BUNDLED)).to_json())
-    assert {"bundle", "acceptance"} <= set(data) and data["trace"] and data["deadlines"]
+    assert {"bundle", "acceptance"} <= set(data)
+    assert data["trace"]
+    assert data["deadlines"]
     return data
 
 
@@ -97,6 +101,7 @@ def test_the_decisions_of_generated_applications_validate(app: Application) -> N
     if decision is None:
         return
     event(f"bundle: {decision.bundle is not None}, questions: {bool(decision.questions)}")
+    event(f"warnings: {bool(decision.warnings)}")
     data = json.loads(decision.to_json())
     assert errors(DECISION, data) == []
     if decision.bundle is not None:
@@ -242,5 +247,7 @@ def test_the_builder_applies_field_metadata() -> None:
 
 
 def test_plain_text_drops_rst_markup() -> None:
-    assert plain_text("A :class:`~gridconnect.rules.model.Limit` of ``days``.") == "A Limit of days."
+    assert (
+        plain_text("A :class:`~gridconnect.rules.model.Limit` of ``days``.") == "A Limit of days."
+    )
     assert plain_text(":attr:`the track <Decision.track>`\n  here") == "the track here"

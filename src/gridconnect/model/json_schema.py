@@ -173,10 +173,18 @@ def plain_text(text: str) -> str:
     return " ".join(out.split())
 
 
-@functools.cache
+_DOCS: dict[type[Any], Mapping[str, str]] = {}
+
+
 def field_docs(cls: type[Any]) -> Mapping[str, str]:
     """The ``#:`` comment above each field of ``cls``, or the docstring below it, as plain text
     (empty when the source cannot be read)."""
+    if cls not in _DOCS:
+        _DOCS[cls] = _read_field_docs(cls)
+    return _DOCS[cls]
+
+
+def _read_field_docs(cls: type[Any]) -> Mapping[str, str]:
     try:
         source = textwrap.dedent(inspect.getsource(cls))
     except (OSError, TypeError):

@@ -35,9 +35,7 @@ IDENTIFIERS: Mapping[Any, dict[str, Any]] = {
 verified when the model is built)."""
 
 
-def schema_for(
-    cls: type[Any], *, title: str, version: str, output: bool = False
-) -> dict[str, Any]:
+def schema_for(cls: type[Any], *, title: str, version: str, output: bool = False) -> dict[str, Any]:
     """The JSON Schema of an attrs model class: of what gridconnect reads (``output=False``:
     the fields without a default are required) or writes (``output=True``)."""
     builder = SchemaBuilder(output=output, leaves=IDENTIFIERS)

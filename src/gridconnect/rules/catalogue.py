@@ -94,9 +94,7 @@ class ParameterUse:
     is in force, its citation, and the jurisdiction it overrides (None for the parameter's own)."""
 
     #: The value in force.
-    value: Any = attrs.field(
-        metadata=json_field(shape={"type": ["string", "number", "boolean"]})
-    )
+    value: Any = attrs.field(metadata=json_field(shape={"type": ["string", "number", "boolean"]}))
     #: The code of the jurisdiction whose version is in force.
     jurisdiction: str
     #: The source of that version (in the JSON its short form: number or title, article,
