@@ -244,6 +244,8 @@ def test_the_builder_applies_field_metadata() -> None:
     assert out.defs["Inner"]["description"] == "Inner part."
     with pytest.raises(TypeError, match="no JSON Schema"):
         out.of(complex)
+    with pytest.raises(TypeError, match="share the definition 'Inner'"):
+        out.define(Outer, name="Inner")
 
 
 def test_plain_text_drops_rst_markup() -> None:

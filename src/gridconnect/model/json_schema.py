@@ -259,6 +259,7 @@ class SchemaBuilder:
         #: The definitions made so far, by name.
         self.defs: dict[str, Any] = {}
         self._names: dict[frozenset[Any], tuple[str, str]] = {}
+        self._classes: dict[str, type[Any]] = {}
 
     def name(self, union: Any, name: str, description: str = "") -> None:
         """Give a union type (a type alias such as ``Value``) a definition of its own,
@@ -324,6 +325,12 @@ class SchemaBuilder:
         ``name``, its :func:`json_object` name or its class name)."""
         how = _OBJECTS.get(cls, JsonObject())
         key = name or how.name or cls.__name__
+        held = self._classes.setdefault(key, cls)
+        if held is not cls:
+            raise TypeError(
+                f"two classes would share the definition {key!r}: "
+                f"{held.__module__}.{held.__qualname__} and {cls.__module__}.{cls.__qualname__}"
+            )
         if key in self.defs:
             return self.ref(key)
         self.defs[key] = {}  # a class that holds itself refers to the definition being made
