@@ -31,7 +31,15 @@ from gridconnect.decide.calendar import WorkingDayCalendar
 from gridconnect.errors import Problem
 from gridconnect.model.application import Application, RouteSegment
 from gridconnect.model.enums import Utility
-from gridconnect.rules.model import Citation, Limit, LimitUnit, Text, plain
+from gridconnect.model.json_schema import SchemaBuilder, json_field, json_object
+from gridconnect.rules.model import (
+    Citation,
+    Limit,
+    LimitUnit,
+    Text,
+    output_schema_builder,
+    plain,
+)
 
 if TYPE_CHECKING:
     from gridconnect.model.codec import JSONObject
@@ -120,7 +128,9 @@ class Trench:
     #: The road section it is dug along (None: a segment with no road section, alone).
     road_section: str | None
     #: The segments laid in it, each as (utility, segment id).
-    segments: tuple[tuple[Utility, str], ...]
+    segments: tuple[tuple[Utility, str], ...] = attrs.field(
+        metadata=json_field(pairs=("utility", "segment"))
+    )
     #: Its length in metres: that of its longest segment.
     length_m: Decimal
     #: What it crosses, each once.
@@ -178,6 +188,54 @@ class ScheduleStep:
     rule: str | None
 
 
+def _savings(builder: SchemaBuilder) -> dict[str, Any]:
+    """The JSON form of :class:`Savings`: separate, bundled and avoided of each count."""
+
+    def count(kind: str, what: str) -> dict[str, Any]:
+        return {
+            "type": "object",
+            "description": what,
+            "properties": {k: {"type": kind} for k in ("separate", "bundled", "avoided")},
+            "required": ["separate", "bundled", "avoided"],
+            "additionalProperties": False,
+        }
+
+    return {
+        "type": "object",
+        "properties": {
+            "excavations": count("integer", "excavations (trenches dug)"),
+            "approvals": count("integer", "permit approvals"),
+            "trench_m": count("number", "trench metres"),
+        },
+        "required": ["excavations", "approvals", "trench_m"],
+        "additionalProperties": False,
+    }
+
+
+def _confirmation(builder: SchemaBuilder) -> dict[str, Any]:
+    """The JSON form of :attr:`BundlePlan.confirmation`: one confirmation and what it covers."""
+    return {
+        "type": "object",
+        "properties": {
+            "count": {"const": 1},
+            "covers": {"type": "array", "items": builder.of(Utility)},
+        },
+        "required": ["count", "covers"],
+        "additionalProperties": False,
+    }
+
+
+def _missing(builder: SchemaBuilder) -> dict[str, Any]:
+    """The JSON form of :attr:`BundlePlan.missing`: located problems (named apart from the
+    HTTP service's problem details)."""
+    return {"type": "array", "items": builder.define(Problem, name="LocatedProblem")}
+
+
+@json_object(
+    constants={"schema_version": BUNDLE_SCHEMA_VERSION},
+    title="bundle",
+    version=BUNDLE_SCHEMA_VERSION,
+)
 @attrs.frozen(kw_only=True)
 class BundlePlan:
     """The plan for a bundled (一次办) application."""
@@ -187,23 +245,27 @@ class BundlePlan:
     #: The utilities in the bundle, electricity first.
     utilities: tuple[Utility, ...]
     #: The utilities asked for that cannot join the bundle here, each with the reason.
-    unavailable: tuple[tuple[Utility, str], ...]
+    unavailable: tuple[tuple[Utility, str], ...] = attrs.field(
+        metadata=json_field(pairs=("utility", "reason"))
+    )
     #: The joint form: every field each utility needs, once.
     form: tuple[FormEntry, ...]
     #: The required fields the application leaves empty, located by their JSON path.
-    missing: tuple[Problem, ...]
+    missing: tuple[Problem, ...] = attrs.field(metadata=json_field(shape=_missing))
     #: Each document kind asked for once, with the utilities that need it.
     documents: tuple[DocumentNeed, ...]
     #: The utilities one confirmation covers.
-    confirmation: tuple[Utility, ...]
+    confirmation: tuple[Utility, ...] = attrs.field(metadata=json_field(shape=_confirmation))
     #: The joint excavations.
     trenches: tuple[Trench, ...]
     #: What the bundle saves against separate requests.
-    savings: Savings
+    savings: Savings = attrs.field(metadata=json_field(shape=_savings))
     #: The joint schedule, step by step.
     schedule: tuple[ScheduleStep, ...]
     #: The source of each joined utility's requirements, as (utility, citation).
-    citations: tuple[tuple[str, Citation], ...]
+    citations: tuple[tuple[str, Citation], ...] = attrs.field(
+        metadata=json_field(pairs=("utility", "citation"))
+    )
 
     def to_dict(self) -> JSONObject:
         """The JSON form (the ``bundle`` schema, version :data:`BUNDLE_SCHEMA_VERSION`)."""
@@ -441,80 +503,10 @@ def plan_bundle(
 
 
 def bundle_schema() -> dict[str, Any]:
-    """The JSON Schema of :meth:`BundlePlan.to_dict` (version :data:`BUNDLE_SCHEMA_VERSION`)."""
-    count = {
-        "type": "object",
-        "required": ["separate", "bundled", "avoided"],
-        "properties": {k: {"type": "number"} for k in ("separate", "bundled", "avoided")},
-    }
-    utility = {"enum": [u.value for u in Utility]}
-    return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": f"https://gridconnect.invalid/schema/bundle/{BUNDLE_SCHEMA_VERSION}",
-        "title": "bundle",
-        "x-schema-version": BUNDLE_SCHEMA_VERSION,
-        "type": "object",
-        "required": [
-            "schema_version",
-            "application_id",
-            "utilities",
-            "unavailable",
-            "form",
-            "missing",
-            "documents",
-            "confirmation",
-            "trenches",
-            "savings",
-            "schedule",
-            "citations",
-        ],
-        "additionalProperties": False,
-        "properties": {
-            "schema_version": {"const": BUNDLE_SCHEMA_VERSION},
-            "application_id": {"type": "string"},
-            "utilities": {"type": "array", "items": utility},
-            "unavailable": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "properties": {"utility": utility, "reason": {"type": "string"}},
-                },
-            },
-            "form": {
-                "type": "array",
-                "items": {"type": "object", "required": ["utility", "field", "title", "value"]},
-            },
-            "missing": {
-                "type": "array",
-                "items": {"type": "object", "required": ["path", "en", "zh"]},
-            },
-            "documents": {
-                "type": "array",
-                "items": {"type": "object", "required": ["kind", "utilities", "provided"]},
-            },
-            "confirmation": {
-                "type": "object",
-                "properties": {
-                    "count": {"const": 1},
-                    "covers": {"type": "array", "items": utility},
-                },
-            },
-            "trenches": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "required": ["road_section", "segments", "length_m", "crossings", "permits"],
-                },
-            },
-            "savings": {
-                "type": "object",
-                "required": ["excavations", "approvals", "trench_m"],
-                "properties": {"excavations": count, "approvals": count, "trench_m": count},
-            },
-            "schedule": {
-                "type": "array",
-                "items": {"type": "object", "required": ["step", "limit", "due", "slot", "rule"]},
-            },
-            "citations": {"type": "array"},
-        },
-    }
+    """The JSON Schema of :meth:`BundlePlan.to_dict` (version :data:`BUNDLE_SCHEMA_VERSION`),
+    generated from :class:`BundlePlan` and its parts.
+
+    >>> bundle_schema()["$defs"]["BundlePlan"]["required"][:3]
+    ['schema_version', 'application_id', 'utilities']
+    """
+    return output_schema_builder().document(BundlePlan)

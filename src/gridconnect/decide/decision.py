@@ -19,6 +19,7 @@ import attrs
 
 from gridconnect.decide.acceptance import Acceptance
 from gridconnect.decide.bundle import BundlePlan
+from gridconnect.model.json_schema import SchemaBuilder, json_field, json_object
 from gridconnect.rules.catalogue import ParameterUse
 from gridconnect.rules.conditions import TRUE, Condition
 from gridconnect.rules.model import Citation, Limit, Text, Value, plain
@@ -190,8 +191,9 @@ class ApprovalView(Mapping[str, Value]):
 class Conclusion:
     """The value of one slot and the rule that decided it."""
 
-    #: The slot, e.g. ``track`` or ``stage.whole_process`` (:mod:`gridconnect.rules.slots`).
-    slot: str
+    #: The slot, e.g. ``track`` or ``stage.whole_process`` (:mod:`gridconnect.rules.slots`);
+    #: in the JSON, the key the conclusion is under.
+    slot: str = attrs.field(metadata=json_field(omit=True))
     #: What the rule set it to: text, a number, a boolean, a :class:`~gridconnect.rules.model.Limit`
     #: or a bilingual :class:`~gridconnect.rules.model.Text`.
     value: Value
@@ -219,6 +221,21 @@ class Deadline:
     rule: str
 
 
+def _slots_read(builder: SchemaBuilder) -> dict[str, Any]:
+    """The JSON form of the slots a rule read (:func:`slot_read`): each a conclusion, or value
+    and rule both null when no rule decided the slot."""
+    undecided = {
+        "type": "object",
+        "properties": {"value": {"type": "null"}, "rule": {"type": "null"}},
+        "required": ["value", "rule"],
+        "additionalProperties": False,
+    }
+    return {
+        "type": "object",
+        "additionalProperties": {"anyOf": [builder.of(Conclusion), undecided]},
+    }
+
+
 @attrs.frozen(kw_only=True)
 class TraceEntry:
     """One rule that matched (or may match), and what became of it."""
@@ -233,8 +250,9 @@ class TraceEntry:
     condition: str
     #: The application facts the condition reads, with their values (None: absent or unknown).
     facts: Mapping[str, object]
-    #: The slots the condition reads: the conclusion of each, None if undecided.
-    slots: Mapping[str, Conclusion | None]
+    #: The slots the condition reads: the conclusion of each, None if undecided (in the JSON,
+    #: value and rule null).
+    slots: Mapping[str, Conclusion | None] = attrs.field(metadata=json_field(shape=_slots_read))
     #: The facts and slots read whose value is unknown.
     unknown: tuple[str, ...]
     #: The parameters the rule reads, each with its value and who set it.
@@ -248,10 +266,24 @@ class TraceEntry:
     #: The source the rule cites.
     citation: Citation
     #: The stratum it was matched in: 0 unless it reads other rules' conclusions.
-    stratum: int = 0
-    when: Condition = attrs.field(default=TRUE, eq=False, repr=False)
+    stratum: int = attrs.field(default=0, metadata=json_field(extra={"minimum": 0}))
+    when: Condition = attrs.field(
+        default=TRUE, eq=False, repr=False, metadata=json_field(omit=True)
+    )
     """The condition as matched (parameters replaced by their values), for renderers that put
     it in words; ``condition`` is its one-line text form."""
+
+
+_UNDETERMINED = {
+    "type": "object",
+    "additionalProperties": {
+        "type": "object",
+        "properties": {"rules": {"type": "array", "items": {"type": "string"}}},
+        "required": ["rules"],
+        "additionalProperties": False,
+    },
+}
+"""The JSON form of :attr:`Decision.undetermined`: each slot with ``{"rules": [...]}``."""
 
 
 @attrs.frozen(kw_only=True)
@@ -275,6 +307,11 @@ class DecisionWarning:
         return {"kind": self.kind, "en": self.en, "zh": self.zh, "source": self.source}
 
 
+@json_object(
+    constants={"schema_version": DECISION_SCHEMA_VERSION},
+    title="decision",
+    version=DECISION_SCHEMA_VERSION,
+)
 @attrs.frozen(kw_only=True)
 class Decision:
     """What the rules decide for one application on one date.
@@ -291,22 +328,26 @@ class Decision:
     #: The codes of the jurisdictions whose rules applied, the nation first.
     jurisdictions: tuple[str, ...]
     #: The engine that matched the rules: ``durable`` or ``reference``.
-    engine: str
+    engine: str = attrs.field(metadata=json_field(shape={"enum": ["durable", "reference"]}))
     #: Each decided slot with its value and the rule that decided it.
     conclusions: Mapping[str, Conclusion]
     #: The time limits counted from the application, as dates.
     deadlines: tuple[Deadline, ...]
     #: Every rule that matched (or may match), in rulebook order, and what became of it.
     trace: tuple[TraceEntry, ...]
-    undetermined: Mapping[str, tuple[str, ...]] = attrs.field(factory=dict)
+    undetermined: Mapping[str, tuple[str, ...]] = attrs.field(
+        factory=dict, metadata=json_field(shape=_UNDETERMINED)
+    )
     """Slots that wait on unknown facts, each with the rules whose condition is unknown."""
     questions: tuple[Question, ...] = ()
     """The unknown facts that could change the decision, and how to ask for them."""
-    bundle: BundlePlan | None = None
+    bundle: BundlePlan | None = attrs.field(default=None, metadata=json_field(when_set=True))
     """The 一次办 plan, for a bundled application (None otherwise)."""
-    warnings: tuple[DecisionWarning, ...] = ()
+    warnings: tuple[DecisionWarning, ...] = attrs.field(
+        default=(), metadata=json_field(when_set=True)
+    )
     """What the decision must be read with (in the JSON only when there is one)."""
-    acceptance: Acceptance | None = None
+    acceptance: Acceptance | None = attrs.field(default=None, metadata=json_field(when_set=True))
     """The acceptance (受理) section: accepted, accepted under 容缺, incomplete with the whole
     missing list (一次性告知), or no checklist (:func:`gridconnect.decide.acceptance.acceptance`);
     :func:`~gridconnect.decide.evaluate.evaluate` sets it."""

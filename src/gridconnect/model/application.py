@@ -33,6 +33,7 @@ from gridconnect.model.enums import (
     VoltageLevel,
 )
 from gridconnect.model.identifiers import CreditCode, DivisionCode, ResidentId
+from gridconnect.model.json_schema import json_field
 
 if TYPE_CHECKING:
     from gridconnect.model.codec import JSONObject
@@ -309,7 +310,17 @@ class UtilityRequest:
     utility: Utility
     #: What the utility needs to know (slug keys; text, integer or boolean values).
     details: Mapping[str, str | int | bool] = attrs.field(
-        factory=dict, converter=_freeze, validator=_details, hash=False
+        factory=dict,
+        converter=_freeze,
+        validator=_details,
+        hash=False,
+        metadata=json_field(
+            shape={
+                "type": "object",
+                "propertyNames": {"pattern": "^[a-z][a-z0-9_]*$"},
+                "additionalProperties": {"type": ["string", "integer", "boolean"]},
+            }
+        ),
     )
     #: The utility's own route, when it has one (trenches shared with electricity are planned).
     segments: tuple[RouteSegment, ...] = attrs.field(default=(), validator=_unique_ids)

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from gridconnect.errors import RuleDataError
+from gridconnect.model.json_schema import json_field
 from gridconnect.rules.conditions import (
     And,
     Cmp,
@@ -97,11 +98,12 @@ class ParameterUse:
     is in force, its citation, and the jurisdiction it overrides (None for the parameter's own)."""
 
     #: The value in force.
-    value: Any
+    value: Any = attrs.field(metadata=json_field(shape={"type": ["string", "number", "boolean"]}))
     #: The code of the jurisdiction whose version is in force.
     jurisdiction: str
-    #: The source of that version.
-    citation: Citation
+    #: The source of that version (in the JSON its short form: number or title, article,
+    #: confidence).
+    citation: Citation = attrs.field(metadata=json_field(shape={"type": "string"}))
     #: The jurisdiction whose parameter it overrides (None for the parameter's own value).
     overrides: str | None = None
 

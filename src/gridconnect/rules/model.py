@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, TypeAlias
 
 import attrs
 
+from gridconnect.model.json_schema import SchemaBuilder, json_object
 from gridconnect.rules.conditions import TRUE, Condition, ParamRef
 
 if TYPE_CHECKING:
@@ -31,6 +32,7 @@ __all__ = [
     "Rule",
     "Text",
     "Value",
+    "output_schema_builder",
     "plain",
 ]
 
@@ -70,6 +72,7 @@ class Text:
         return f"{self.zh} ({self.en})"
 
 
+@json_object(drop_none=True)
 @attrs.frozen(kw_only=True)
 class Citation:
     """Where a rule or a parameter value comes from."""
@@ -199,6 +202,19 @@ class Parameter:
             if version.in_force(on):
                 return version
         return None
+
+
+def output_schema_builder() -> SchemaBuilder:
+    """A :class:`~gridconnect.model.json_schema.SchemaBuilder` of what gridconnect writes, in
+    which a rule's :data:`Value` is a definition of its own (``#/$defs/Value``)."""
+    builder = SchemaBuilder(output=True)
+    builder.name(
+        Value,
+        "Value",
+        "What a rule sets a slot to: text, an integer, a boolean, a time limit "
+        "{amount, unit} or bilingual text {en, zh}",
+    )
+    return builder
 
 
 def plain(value: object) -> JSONValue:

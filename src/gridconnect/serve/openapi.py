@@ -82,9 +82,8 @@ def hoist(name: str, schema: dict[str, Any], components: dict[str, Any]) -> None
         # the root only points at the definition of the same name: fold them into one
         del body["$ref"]
         body = {**defs.pop(name), **body}
-    names = {name: name}
-    for def_name, def_schema in defs.items():
-        names[def_name] = def_name
+    names = {name: name, **{def_name: def_name for def_name in defs if def_name != name}}
+    for def_name, def_schema in defs.items():  # a definition may refer to one defined later
         if def_name == name or (
             def_name in components and components[def_name] != _rewrite(def_schema, names)
         ):
