@@ -75,6 +75,9 @@ def form_fields(schema: Mapping[str, Any], rows: int = ROWS) -> tuple[FormField,
             return
         described = str(node.get("description", ""))
         kind = node.get("type")
+        if isinstance(kind, list):  # ["string", "null"]: an optional value, blank when absent
+            kinds = [k for k in kind if k != "null"]
+            kind = kinds[0] if len(kinds) == 1 else None
         if kind == "object":
             must = set(node.get("required", ()))
             for name, sub in node.get("properties", {}).items():
