@@ -166,3 +166,25 @@ def test_shenzhen_gets_no_guangdong_power_grid_commitment_and_is_told_so() -> No
     warned = [w for w in decision.warnings if w.kind == "utility_not_serving"]
     assert [w.source for w in warned] == ["guangdong"]
     assert "深圳供电局" in warned[0].zh
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    division=st.sampled_from(["440112", "440300", "440606", "110101", "440000"]),
+    day=st.dates(date(2015, 1, 1), date(2027, 12, 31)),
+)
+def test_the_remembered_place_warnings_are_those_worked_out_afresh(
+    division: str, day: date
+) -> None:
+    """coverage_warnings remembers the place-and-date warnings in the rulebook's cache; asked
+    twice, and asked without the cache, it gives the same warnings."""
+    from gridconnect.decide.coverage import coverage_warnings
+
+    app = gridconnect.load_application(str(ROOT / "examples/applications/foshan-resident.json"))
+    app = attrs.evolve(app, site=attrs.evolve(app.site, division=DivisionCode(division)))
+    registry = gridconnect.default_registry()
+    book = gridconnect.rulebook_for(app, day, registry=registry)
+    calendar = registry.calendar(book.jurisdictions[-1].code)
+    fresh = coverage_warnings(app, day, (), registry.catalogue, calendar)
+    assert coverage_warnings(app, day, (), registry.catalogue, calendar, rulebook=book) == fresh
+    assert coverage_warnings(app, day, (), registry.catalogue, calendar, rulebook=book) == fresh

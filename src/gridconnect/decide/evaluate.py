@@ -192,7 +192,12 @@ class Match:
         if self.catalogue is None:
             return (), accepted
         warned = coverage_warnings(
-            app, self.rulebook.as_of, deadlines, self.catalogue, self.calendar
+            app,
+            self.rulebook.as_of,
+            deadlines,
+            self.catalogue,
+            self.calendar,
+            rulebook=self.rulebook,
         )
         return warned, accepted
 
