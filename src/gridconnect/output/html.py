@@ -30,6 +30,7 @@ from gridconnect.output.text import (
     bundle_parts,
     decision_table,
     fact_lines,
+    how_sure,
     joined,
     jurisdiction_chain,
 )
@@ -184,9 +185,7 @@ def _citation_html(c: Citation, labels: Labels, lang: Lang) -> list[str]:
     parts = [shown, _e(c.issuer)]
     if c.date:
         parts.append(_e(c.date))
-    sure = labels.text(f"confidence:{c.confidence.value}", lang)
-    if c.issuer_kind is not None:  # who says it: regulation, utility commitment or advocacy
-        sure += ("；" if zh else "; ") + labels.text(f"issuer_kind:{c.issuer_kind.value}", lang)
+    sure = how_sure(c, labels, lang)
     out = [
         f"<dt>{_e(_w('source', lang))}</dt><dd>{('；' if zh else '; ').join(parts)}"
         f' <span class="confidence">({_e(sure)})</span></dd>'

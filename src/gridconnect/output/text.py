@@ -409,9 +409,7 @@ def _citation_lines(c: Citation, labels: Labels, lang: Lang) -> list[str]:
     zh = lang == "zh"
     title = " ".join(x for x in (c.title, c.number or "", c.article or "") if x)
     when = f"{'；' if zh else '; '}{c.date}" if c.date else ""
-    sure = labels.text(f"confidence:{c.confidence.value}", lang)
-    if c.issuer_kind is not None:  # who says it: regulation, utility commitment or advocacy
-        sure += ("；" if zh else "; ") + labels.text(f"issuer_kind:{c.issuer_kind.value}", lang)
+    sure = how_sure(c, labels, lang)
     link = f" {c.url}" if c.url else ""
     out = [
         f"   {'依据' if zh else 'source'}{'：' if zh else ': '}{title}{'；' if zh else '; '}{c.issuer}{when}"
@@ -425,6 +423,17 @@ def _citation_lines(c: Citation, labels: Labels, lang: Lang) -> list[str]:
     if c.note:
         out.append(f"   {'注' if zh else 'note'}{'：' if zh else ': '}{marked(c.note, lang)}")
     return out
+
+
+def how_sure(c: Citation, labels: Labels, lang: Lang) -> str:
+    """How sure the source is, and who says it (a regulation, a utility's commitment or
+    advocacy): ``press report; government regulation``."""
+    sure = labels.text(f"confidence:{c.confidence.value}", lang)
+    if c.issuer_kind is not None:
+        sure += ("；" if lang == "zh" else "; ") + labels.text(
+            f"issuer_kind:{c.issuer_kind.value}", lang
+        )
+    return sure
 
 
 def _trace_lines(i: int, t: TraceEntry, labels: Labels, lang: Lang) -> list[str]:
