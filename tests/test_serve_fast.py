@@ -18,13 +18,14 @@ import pytest
 from click.testing import CliRunner
 
 from gridconnect.cli import cli
+from gridconnect.cli.support import json_text
 from gridconnect.decide.evaluate import default_registry, evaluate, match
 from gridconnect.model.application import Application
 from gridconnect.model.codec import loads
 from gridconnect.serve import worker
 from gridconnect.serve.app import create_app
 from gridconnect.serve.config import MULTIPROCESS_ENV, ServeConfig
-from gridconnect.serve.worker import decision_bytes, json_bytes
+from gridconnect.serve.worker import decision_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples" / "applications").glob("*.json"))
@@ -41,7 +42,7 @@ def test_the_compiled_decision_is_the_slow_ones_bytes(engine: str, as_of: date |
     fast_ones = 0
     for path in EXAMPLES:
         app = loads(path.read_bytes(), Application)
-        slow = json_bytes(evaluate(app, as_of, engine, registry=registry).to_dict())
+        slow = json_text(evaluate(app, as_of, engine, registry=registry).to_dict()).encode()
         found = match(app, as_of, engine, registry=registry)
         fast_ones += not (app.bundle or found.unknown_facts)
         # twice: the first answer of a combination is checked, the second is not
@@ -58,7 +59,7 @@ def test_the_slow_way_answers_when_the_compiled_text_differs(
 
     registry = default_registry()
     app = loads(EXAMPLE.read_bytes(), Application)
-    slow = json_bytes(evaluate(app, None, "reference", registry=registry).to_dict())
+    slow = json_text(evaluate(app, None, "reference", registry=registry).to_dict()).encode()
     match(app, None, "reference", registry=registry).rulebook.cache("serve.checked").clear()
     real = serialize.match_line
 
@@ -133,10 +134,16 @@ def test_the_fast_way_and_litestars_answer_alike() -> None:
     assert fast == chunked == framework
     registry = service.registry
     app_ = loads(body, Application)
-    assert fast[2] == json_bytes(evaluate(app_, None, "reference", registry=registry).to_dict())
+    assert (
+        fast[2]
+        == json_text(evaluate(app_, None, "reference", registry=registry).to_dict()).encode()
+    )
     dated = _call(app, [body], b"as_of=2026-08-01")
-    assert dated[2] == json_bytes(
-        evaluate(app_, date(2026, 8, 1), "reference", registry=registry).to_dict()
+    assert (
+        dated[2]
+        == json_text(
+            evaluate(app_, date(2026, 8, 1), "reference", registry=registry).to_dict()
+        ).encode()
     )
     assert calls == ["evaluate"] * 4
 

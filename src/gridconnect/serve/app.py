@@ -2,8 +2,7 @@
 
 Every ``/v1`` endpoint answers with exactly the bytes the matching CLI command prints with
 ``--format json`` (``explain``: its text), because it calls the same functions and serialises
-as :func:`gridconnect.cli.support.json_text` does
-(:func:`gridconnect.serve.worker.json_bytes`: the same bytes, faster). Errors are RFC 9457
+with :func:`gridconnect.cli.support.json_text`. Errors are RFC 9457
 problem+json carrying the located bilingual problems of :mod:`gridconnect.errors`; no request
 gets a traceback. Applications are decided by :mod:`gridconnect.serve.worker`, in this process
 (reference engine) or in a worker process (durable).
@@ -52,7 +51,7 @@ from gridconnect.rules.places import find_jurisdiction
 from gridconnect.serve import worker
 from gridconnect.serve.config import MULTIPROCESS_ENV, ServeConfig
 from gridconnect.serve.problems import PROBLEM_MEDIA_TYPE, HttpError, problem_of
-from gridconnect.serve.worker import SOURCE, Outcome, check_depth, json_bytes
+from gridconnect.serve.worker import SOURCE, Outcome, check_depth
 
 __all__ = ["Service", "create_app", "create_app_from_env"]
 
@@ -255,7 +254,7 @@ def _service(request: Request[Any, Any, Any]) -> Service:
 
 
 def _json(data: Any) -> Response[bytes]:
-    return Response(json_bytes(data), media_type=JSON)
+    return Response(json_text(data).encode(), media_type=JSON)
 
 
 def _query_date(request: Request[Any, Any, Any], name: str) -> date | None:
@@ -390,7 +389,7 @@ async def rules_endpoint(request: Request[Any, Any, Any]) -> Response[bytes]:
     def work() -> bytes:
         catalogue = service.registry.catalogue
         found = find_jurisdiction(catalogue, jurisdiction)  # a code, an alias or a place name
-        return json_bytes(rule_rows(catalogue.rulebook(found.jurisdiction.code, as_of)))
+        return json_text(rule_rows(catalogue.rulebook(found.jurisdiction.code, as_of))).encode()
 
     return Response(await service.run(work), media_type=JSON)
 
