@@ -46,11 +46,12 @@ except ImportError:  # running from a checkout without the package installed
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from gridconnect import evaluate
+from gridconnect.cli.support import json_text
 from gridconnect.decide.evaluate import default_registry
 from gridconnect.model.application import Application
 from gridconnect.model.codec import MAX_DEPTH, loads
 from gridconnect.serve.config import CONFIG_ENV, ServeConfig
-from gridconnect.serve.worker import compute, json_bytes
+from gridconnect.serve.worker import compute
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "applications" / "guangzhou-huangpu-10kv-enterprise.json"
@@ -78,9 +79,9 @@ def in_process(body: bytes, seconds: float, engine: str) -> dict[str, tuple[floa
         "evaluate": _rate(lambda: evaluate(app, engine=engine, registry=registry), seconds),
         "server": _rate(lambda: compute("evaluate", body, state=state), seconds),
         "cli": _rate(
-            lambda: json_bytes(
+            lambda: json_text(
                 evaluate(loads(body, Application), engine=engine, registry=registry).to_dict()
-            ),
+            ).encode(),
             seconds,
         ),
     }
