@@ -35,7 +35,7 @@ from gridconnect.plugins.hookspecs import hookimpl
 from gridconnect.plugins.registry import Registry
 from gridconnect.rules.conditions import render
 from gridconnect.rules.loader import RuleSource, load_rules_file
-from gridconnect.rules.model import Citation, Parameter, Rule
+from gridconnect.rules.model import Citation, Parameter, Rule, plain
 
 if TYPE_CHECKING:
     from gridconnect.batch.compare import Comparison
@@ -256,18 +256,12 @@ def _citation(c: Citation) -> str:
     return "; ".join(p for p in parts if p)
 
 
-def _plain(value: Any) -> Any:
-    from gridconnect.rules.model import plain as plain
-
-    return plain(value)
-
-
 def _effect(rule: Rule) -> str:
     def shown(value: Any) -> Any:
         name = getattr(value, "name", None)  # a parameter reference
         return f"⟨{name}⟩" if isinstance(name, str) else str(value)
 
-    data = {k: _plain(v) if not hasattr(v, "name") else shown(v) for k, v in rule.then.items()}
+    data = {k: plain(v) if not hasattr(v, "name") else shown(v) for k, v in rule.then.items()}
     return json.dumps(data, ensure_ascii=False, sort_keys=True, default=shown)
 
 
@@ -285,7 +279,7 @@ def _rule_changes(old: Rule, new: Rule) -> list[Change]:
 
 def _values(p: Parameter) -> str:
     return "; ".join(
-        f"{_plain(v.value)} {p.unit or ''} from {v.effective_from}"
+        f"{plain(v.value)} {p.unit or ''} from {v.effective_from}"
         + (f" until {v.effective_until}" if v.effective_until else "")
         for v in p.versions
     )
