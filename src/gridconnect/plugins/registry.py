@@ -344,12 +344,10 @@ class Registry:
                 self.pm.unregister(obj)
                 self._fail(
                     candidate,
-                    PluginError(
+                    _error_of(
+                        info,
                         f"builds on itself through plugins {', '.join(members)}",
                         f"通过插件 {', '.join(members)} 循环依赖自身",
-                        plugin=name,
-                        distribution=info.distribution,
-                        version=info.version,
                     ),
                     _scope(info),
                 )
@@ -389,12 +387,10 @@ class Registry:
             self.pm.unregister(obj)
             self._fail(
                 candidate,
-                PluginError(
+                _error_of(
+                    info,
                     f"builds on plugin(s) {', '.join(broken)}, which failed",
                     f"所依赖的插件 {', '.join(broken)} 加载失败",
-                    plugin=name,
-                    distribution=info.distribution,
-                    version=info.version,
                 ),
                 _scope(info),
             )
@@ -572,13 +568,18 @@ def _plugin_error(candidate: _Candidate, error: BaseException, where: str = "") 
     )
 
 
-def _missing_error(info: PluginInfo, missing: Sequence[str]) -> PluginError:
+def _error_of(info: PluginInfo, en: str, zh: str) -> PluginError:
+    """The error that sets aside the plugin ``info`` describes."""
     return PluginError(
+        en, zh, plugin=info.name, distribution=info.distribution, version=info.version
+    )
+
+
+def _missing_error(info: PluginInfo, missing: Sequence[str]) -> PluginError:
+    return _error_of(
+        info,
         f"depends on jurisdiction(s) {', '.join(missing)} that no loaded plugin defines",
         f"依赖的辖区 {', '.join(missing)} 未由任何已加载的插件定义",
-        plugin=info.name,
-        distribution=info.distribution,
-        version=info.version,
     )
 
 
