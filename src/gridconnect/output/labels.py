@@ -117,6 +117,11 @@ def _t(zh: str, en: str) -> Text:
     return Text(zh=zh, en=en)
 
 
+def _values(prefix: str, *rows: tuple[object, str, str]) -> dict[str, Text]:
+    """The labels of a field's values: ``prefix=value`` for each (value, zh, en) row."""
+    return {f"{prefix}={value}": _t(zh, en) for value, zh, en in rows}
+
+
 _CROSSINGS = (
     (Crossing.URBAN_MAIN_ROAD, "城市主干道路", "an urban main road"),
     (Crossing.SECONDARY_ROAD, "城市次干道、支路", "a secondary road"),
@@ -273,39 +278,30 @@ VOCABULARY: Mapping[str, Text] = {
     "fact:bundle.utilities": _t("一并申请", "the request also covers"),
     "value:voltage.requested_class=low": _t("低压", "low voltage"),
     "value:voltage.requested_class=high": _t("高压", "high voltage"),
-    **{
-        f"value:applicant.kind={k}": _t(zh, en)
-        for k, zh, en in (
-            (ApplicantKind.RESIDENT, "居民", "a resident"),
-            (ApplicantKind.SMALL_MICRO_ENTERPRISE, "小微企业", "a small or micro enterprise"),
-            (ApplicantKind.OTHER_ENTERPRISE, "其他企业", "another enterprise"),
-            (ApplicantKind.PUBLIC_INSTITUTION, "机关事业单位", "a public institution"),
-        )
-    },
-    **{
-        f"value:applicant.ownership={k}": _t(zh, en)
-        for k, zh, en in (
-            (Ownership.PRIVATE, "民营", "private"),
-            (Ownership.STATE, "国有", "state-owned"),
-            (Ownership.FOREIGN, "外资", "foreign-owned"),
-            (Ownership.COLLECTIVE, "集体", "collective"),
-            (Ownership.OTHER, "其他", "other"),
-        )
-    },
-    **{
-        f"value:site.area={k}": _t(zh, en)
-        for k, zh, en in ((Area.URBAN, "城镇", "urban"), (Area.RURAL, "农村", "rural"))
-    },
-    **{
-        f"value:service={k}": _t(zh, en)
-        for k, zh, en in (
-            (ServiceKind.NEW_CONNECTION, "新装", "a new connection"),
-            (ServiceKind.CAPACITY_INCREASE, "增容", "a capacity increase"),
-            (ServiceKind.CAPACITY_REDUCTION, "减容", "a capacity reduction"),
-            (ServiceKind.TRANSFER_OF_ACCOUNT, "过户", "a transfer of account"),
-            (ServiceKind.TEMPORARY_SUPPLY, "临时用电", "a temporary supply"),
-        )
-    },
+    **_values(
+        "value:applicant.kind",
+        (ApplicantKind.RESIDENT, "居民", "a resident"),
+        (ApplicantKind.SMALL_MICRO_ENTERPRISE, "小微企业", "a small or micro enterprise"),
+        (ApplicantKind.OTHER_ENTERPRISE, "其他企业", "another enterprise"),
+        (ApplicantKind.PUBLIC_INSTITUTION, "机关事业单位", "a public institution"),
+    ),
+    **_values(
+        "value:applicant.ownership",
+        (Ownership.PRIVATE, "民营", "private"),
+        (Ownership.STATE, "国有", "state-owned"),
+        (Ownership.FOREIGN, "外资", "foreign-owned"),
+        (Ownership.COLLECTIVE, "集体", "collective"),
+        (Ownership.OTHER, "其他", "other"),
+    ),
+    **_values("value:site.area", (Area.URBAN, "城镇", "urban"), (Area.RURAL, "农村", "rural")),
+    **_values(
+        "value:service",
+        (ServiceKind.NEW_CONNECTION, "新装", "a new connection"),
+        (ServiceKind.CAPACITY_INCREASE, "增容", "a capacity increase"),
+        (ServiceKind.CAPACITY_REDUCTION, "减容", "a capacity reduction"),
+        (ServiceKind.TRANSFER_OF_ACCOUNT, "过户", "a transfer of account"),
+        (ServiceKind.TEMPORARY_SUPPLY, "临时用电", "a temporary supply"),
+    ),
     **{
         f"value:voltage.requested={v}": _t(
             f"{v.kilovolts:g}千伏" if not v.is_low else f"{v.value[:-1]}伏",
@@ -313,55 +309,44 @@ VOCABULARY: Mapping[str, Text] = {
         )
         for v in VoltageLevel
     },
-    **{
-        f"value:supply_mode={k}": _t(zh, en)
-        for k, zh, en in (
-            (SupplyMode.SINGLE, "单电源", "a single source"),
-            (SupplyMode.DUAL, "双电源", "dual sources"),
-        )
-    },
-    **{
-        f"value:channel={k}": _t(zh, en)
-        for k, zh, en in (
-            (Channel.COUNTER, "营业厅", "the service counter"),
-            (Channel.WEB, "网上营业厅（网）", "the website (网)"),
-            (Channel.MOBILE_APP, "掌上营业厅（掌）", "the mobile app (掌)"),
-            (Channel.WECHAT, "微信（微）", "WeChat (微)"),
-            (Channel.ALIPAY, "支付宝（支）", "Alipay (支)"),
-            (Channel.GOVERNMENT_PLATFORM, "政务服务平台（政）", "the government platform (政)"),
-        )
-    },
-    **{
-        f"value:{path}={k}": _t(zh, en)
-        for path in ("works.crossings", "works.segments.crossings")
-        for k, zh, en in _CROSSINGS
-    },
-    **{
-        f"value:works.segments.laying={k}": _t(zh, en)
-        for k, zh, en in (
-            (LayingMethod.OVERHEAD, "架空", "overhead"),
-            (LayingMethod.DIRECT_BURIAL, "直埋", "direct burial"),
-            (LayingMethod.CABLE_TRENCH, "电缆沟", "cable trench"),
-            (LayingMethod.DUCT_BANK, "排管", "duct bank"),
-            (LayingMethod.PIPE_JACKING, "顶管", "pipe jacking"),
-            (LayingMethod.HORIZONTAL_DRILLING, "拖拉管", "horizontal drilling"),
-            (
-                LayingMethod.BRIDGE_OR_TUNNEL,
-                "利用桥梁、隧道、涵洞",
-                "on a bridge, in a tunnel or culvert",
-            ),
-        )
-    },
-    **{
-        f"value:bundle.utilities={u}": _t(zh, en)
-        for u, zh, en in (
-            (Utility.ELECTRICITY, "电", "electricity"),
-            (Utility.WATER, "水", "water"),
-            (Utility.GAS, "气", "gas"),
-            (Utility.HEAT, "热", "heat"),
-            (Utility.NETWORK, "网", "network"),
-        )
-    },
+    **_values(
+        "value:supply_mode",
+        (SupplyMode.SINGLE, "单电源", "a single source"),
+        (SupplyMode.DUAL, "双电源", "dual sources"),
+    ),
+    **_values(
+        "value:channel",
+        (Channel.COUNTER, "营业厅", "the service counter"),
+        (Channel.WEB, "网上营业厅（网）", "the website (网)"),
+        (Channel.MOBILE_APP, "掌上营业厅（掌）", "the mobile app (掌)"),
+        (Channel.WECHAT, "微信（微）", "WeChat (微)"),
+        (Channel.ALIPAY, "支付宝（支）", "Alipay (支)"),
+        (Channel.GOVERNMENT_PLATFORM, "政务服务平台（政）", "the government platform (政)"),
+    ),
+    **_values("value:works.crossings", *_CROSSINGS),
+    **_values("value:works.segments.crossings", *_CROSSINGS),
+    **_values(
+        "value:works.segments.laying",
+        (LayingMethod.OVERHEAD, "架空", "overhead"),
+        (LayingMethod.DIRECT_BURIAL, "直埋", "direct burial"),
+        (LayingMethod.CABLE_TRENCH, "电缆沟", "cable trench"),
+        (LayingMethod.DUCT_BANK, "排管", "duct bank"),
+        (LayingMethod.PIPE_JACKING, "顶管", "pipe jacking"),
+        (LayingMethod.HORIZONTAL_DRILLING, "拖拉管", "horizontal drilling"),
+        (
+            LayingMethod.BRIDGE_OR_TUNNEL,
+            "利用桥梁、隧道、涵洞",
+            "on a bridge, in a tunnel or culvert",
+        ),
+    ),
+    **_values(
+        "value:bundle.utilities",
+        (Utility.ELECTRICITY, "电", "electricity"),
+        (Utility.WATER, "水", "water"),
+        (Utility.GAS, "气", "gas"),
+        (Utility.HEAT, "热", "heat"),
+        (Utility.NETWORK, "网", "network"),
+    ),
 }
 """The core vocabulary (see the module docs for its keys)."""
 
