@@ -14,6 +14,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from gridconnect.decide.acceptance import Acceptance
 from gridconnect.decide.bundle import BundlePlan
 from gridconnect.decide.decision import Conclusion, Decision, TraceEntry
 from gridconnect.model.enums import Utility
@@ -302,7 +303,7 @@ def decision_table(decision: Decision, labels: Labels, lang: Lang) -> Table:
 
 
 def _acceptance_rows(
-    acceptance: Any, labels: Labels, lang: Lang
+    acceptance: Acceptance | None, labels: Labels, lang: Lang
 ) -> list[tuple[str, str, list[str]]]:
     """The acceptance (受理) of a decision, when it carries one
     (:class:`gridconnect.decide.acceptance.Acceptance`): its status, then the whole list of what is
